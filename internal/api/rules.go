@@ -1,0 +1,173 @@
+package api
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Permissions a role may carry. data.* stands for the portal's own features.
+const (
+	PermPartnerRead   = "partner.read"
+	PermPartnerManage = "partner.manage"
+	PermUsersRead     = "users.read"
+	PermUsersManage   = "users.manage"
+	PermInvitesManage = "invites.manage"
+	PermRolesRead     = "roles.read"
+	PermRolesManage   = "roles.manage"
+	PermAuditRead     = "audit.read"
+	PermDataRead      = "data.read"
+	PermDataWrite     = "data.write"
+	PermTokensManage  = "tokens.manage"
+)
+
+// AllPermissions lists every permission, sorted.
+var AllPermissions = []string{
+	PermAuditRead, PermDataRead, PermDataWrite, PermInvitesManage, PermPartnerManage,
+	PermPartnerRead, PermRolesManage, PermRolesRead, PermTokensManage, PermUsersManage, PermUsersRead,
+}
+
+// Built-in role keys and ranks.
+const (
+	RoleOwner    = "owner"
+	RoleAdmin    = "admin"
+	RoleManager  = "manager"
+	RoleMember   = "member"
+	RoleReadOnly = "read_only"
+
+	RankOwner    = 100
+	RankAdmin    = 80
+	RankManager  = 60
+	RankMember   = 40
+	RankReadOnly = 20
+	// RankOperator is the rank of a portal operator token: above every role.
+	RankOperator = 1000
+)
+
+// BuiltinRole describes one built-in role.
+type BuiltinRole struct {
+	Key         string
+	Name        string
+	Rank        int
+	Permissions []string
+}
+
+var (
+	readOnlyPerms = []string{PermPartnerRead, PermUsersRead, PermRolesRead, PermDataRead}
+	memberPerms   = append(slices.Clone(readOnlyPerms), PermDataWrite)
+	managerPerms  = append(slices.Clone(memberPerms), PermUsersManage, PermInvitesManage, PermAuditRead)
+	adminPerms    = append(slices.Clone(managerPerms), PermRolesManage, PermPartnerManage)
+	ownerPerms    = append(slices.Clone(adminPerms), PermTokensManage)
+)
+
+// BuiltinRoles are the built-in roles, highest rank first.
+var BuiltinRoles = []BuiltinRole{
+	{RoleOwner, "Owner", RankOwner, sorted(ownerPerms)},
+	{RoleAdmin, "Administrator", RankAdmin, sorted(adminPerms)},
+	{RoleManager, "Manager", RankManager, sorted(managerPerms)},
+	{RoleMember, "Member", RankMember, sorted(memberPerms)},
+	{RoleReadOnly, "Read-only", RankReadOnly, sorted(readOnlyPerms)},
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// Builtin returns the built-in role with that key.
+func Builtin(key string) (BuiltinRole, bool) {
+	for _, r := range BuiltinRoles {
+		if r.Key == key {
+			return r, true
+		}
+	}
+	return BuiltinRole{}, false
+}
+
+// CeilingRank is the highest rank an actor of the given rank may grant:
+// an owner (or operator) any role, an admin up to manager, a manager up to
+// member, anyone else nothing.
+func CeilingRank(actorRank int) int {
+	switch {
+	case actorRank >= RankOwner:
+		return RankOwner
+	case actorRank >= RankAdmin:
+		return RankManager
+	case actorRank >= RankManager:
+		return RankMember
+	default:
+		return 0
+	}
+}
+
+// CeilingRole is the key of the highest built-in role at or below ceiling, or "".
+func CeilingRole(ceiling int) string {
+	for _, r := range BuiltinRoles {
+		if r.Rank <= ceiling {
+			return r.Key
+		}
+	}
+	return ""
+}
+
+// ImpliedRead returns the read permission that an edit permission implies:
+// "users.manage" implies "users.read", "data.write" implies "data.read".
+// It returns "" for a permission that implies nothing.
+func ImpliedRead(perm string) string {
+	area, verb, ok := strings.Cut(perm, ".")
+	if !ok || (verb != "manage" && verb != "write") {
+		return ""
+	}
+	read := area + ".read"
+	if slices.Contains(AllPermissions, read) {
+		return read
+	}
+	return ""
+}
+
+// CheckPermissions reports the problems of a custom role's permission set:
+// unknown permissions, and edit permissions without their read permission.
+func CheckPermissions(perms []string) []string {
+	var problems []string
+	for _, p := range perms {
+		if !slices.Contains(AllPermissions, p) {
+			problems = append(problems, fmt.Sprintf("unknown permission %q", p))
+			continue
+		}
+		if r := ImpliedRead(p); r != "" && !slices.Contains(perms, r) {
+			problems = append(problems, fmt.Sprintf("permission %q requires %q", p, r))
+		}
+	}
+	return problems
+}
+
+var (
+	e164Re    = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	roleKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
+)
+
+// ValidPhone reports whether s is an E.164 number: "+" then 7 to 15 digits.
+func ValidPhone(s string) bool { return e164Re.MatchString(s) }
+
+// ValidRoleKey reports whether s can be a role key.
+func ValidRoleKey(s string) bool { return roleKeyRe.MatchString(s) }
+
+// ValidEmail reports whether s is one plain address (no display name) with a
+// dotted domain, at most 254 characters.
+func ValidEmail(s string) bool {
+	if len(s) > 254 || strings.TrimSpace(s) != s {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	_, domain, _ := strings.Cut(s, "@")
+	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// NormalizeEmail is the form emails are compared in: lower case.
+func NormalizeEmail(s string) string { return strings.ToLower(s) }

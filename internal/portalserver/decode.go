@@ -1,0 +1,150 @@
+package portalserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// maxBodyBytes is the largest request body the server reads.
+const maxBodyBytes = 1 << 20
+
+// readBody reads the request body, at most maxBodyBytes.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, newProblem(http.StatusRequestEntityTooLarge, api.CodeBodyTooLarge, "request body exceeds %d bytes", maxBodyBytes)
+	}
+	if err != nil {
+		return nil, badRequest("", "reading request body: %v", err)
+	}
+	return body, nil
+}
+
+// decodeStrict decodes one JSON object into v, refusing unknown fields,
+// wrong types and trailing data. An empty body is allowed only if optional.
+func decodeStrict(r *http.Request, body []byte, v any, optional bool) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
+			return nil
+		}
+		return badRequest("", "request body is required")
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return newProblem(http.StatusUnsupportedMediaType, api.CodeUnsupportedMedia, "Content-Type must be application/json")
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("", "request body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+// jsonProblem names the field a decoding error is about.
+func jsonProblem(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return badRequest(typeErr.Field, "field %q must be %s, not %s", typeErr.Field, typeErr.Type.String(), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return badRequest("", "malformed JSON at byte %d: %v", syntaxErr.Offset, err)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest(field, "unknown field %q", field)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("", "malformed JSON: unexpected end of body")
+	default:
+		// time.Time and other values that fail their own UnmarshalJSON.
+		return badRequest("", "malformed request body: %v", err)
+	}
+}
+
+// query reads the query parameters of list routes.
+type query struct {
+	r    *http.Request
+	errs fieldErrors
+}
+
+func (q *query) str(name string) string { return q.r.URL.Query().Get(name) }
+
+func (q *query) boolean(name string) bool {
+	v := q.str(name)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		q.errs.add(name, "invalid", "must be true or false")
+	}
+	return b
+}
+
+func (q *query) time(name string) *time.Time {
+	v := q.str(name)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		q.errs.add(name, "invalid", "must be an RFC 3339 time")
+		return nil
+	}
+	return &t
+}
+
+func (q *query) pageSize() int {
+	v := q.str("page_size")
+	if v == "" {
+		return 100
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 500 {
+		q.errs.add("page_size", "invalid", "must be a whole number from 1 to 500")
+		return 100
+	}
+	return n
+}
+
+func (q *query) oneOf(name string, allowed ...string) string {
+	v := q.str(name)
+	if v == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	q.errs.add(name, "invalid", "must be one of %s", strings.Join(allowed, ", "))
+	return ""
+}
+
+// err reports bad query parameters as a 400.
+func (q *query) err() error {
+	if len(q.errs) == 0 {
+		return nil
+	}
+	p := badRequest(q.errs[0].Field, "invalid query parameter %s: %s", q.errs[0].Field, q.errs[0].Message)
+	p.Errors = q.errs
+	return p
+}

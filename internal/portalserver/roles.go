@@ -1,0 +1,313 @@
+package portalserver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// builtinEpoch is the created_at of the built-in roles.
+var builtinEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func builtinRole(b api.BuiltinRole) api.Role {
+	return api.Role{Key: b.Key, Name: b.Name, Description: "Built-in role " + b.Name + ".", Rank: b.Rank,
+		Permissions: slices.Clone(b.Permissions), BuiltIn: true, Version: 1, CreatedAt: builtinEpoch, UpdatedAt: builtinEpoch}
+}
+
+const roleCols = `partner_id, key, name, description, rank, permissions, version, created_at, updated_at`
+
+func scanRole(row interface{ Scan(...any) error }) (*api.Role, error) {
+	var ro api.Role
+	var perms string
+	var created, updated int64
+	if err := row.Scan(&ro.PartnerID, &ro.Key, &ro.Name, &ro.Description, &ro.Rank, &perms, &ro.Version, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	ro.Permissions, err = decodeJSONList(perms)
+	ro.CreatedAt, ro.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &ro, err
+}
+
+// lookupRole finds a built-in or custom role of the partner; nil when there is none.
+func lookupRole(ctx context.Context, q querier, partnerID, key string) (*api.Role, error) {
+	if b, ok := api.Builtin(key); ok {
+		ro := builtinRole(b)
+		return &ro, nil
+	}
+	ro, err := scanRole(q.QueryRowContext(ctx, `SELECT `+roleCols+` FROM roles WHERE partner_id = ? AND key = ?`, partnerID, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return ro, err
+}
+
+// userRoles lists the roles a user holds, with their ranks and permissions.
+func userRoles(ctx context.Context, q querier, partnerID, userID string) ([]api.Role, error) {
+	keys, err := grantedKeys(ctx, q, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Role, 0, len(keys))
+	for _, k := range keys {
+		ro, err := lookupRole(ctx, q, partnerID, k)
+		if err != nil {
+			return nil, err
+		}
+		if ro != nil {
+			out = append(out, *ro)
+		}
+	}
+	return out, nil
+}
+
+func grantedKeys(ctx context.Context, q querier, userID string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT role FROM grants WHERE user_id = ? ORDER BY role`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	keys := []string{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+func (s *Server) listRoles(w http.ResponseWriter, r *http.Request, p *principal) error {
+	pt, err := s.partnerFor(r.Context(), s.db.read, p, r.PathValue("partner_id"))
+	if err != nil {
+		return err
+	}
+	if err := p.require(api.PermRolesRead); err != nil {
+		return err
+	}
+	q := &query{r: r}
+	size := q.pageSize()
+	after, err := decodeCursor(q.str("page_token"))
+	if err := errors.Join(q.err(), err); err != nil {
+		return err
+	}
+	// Built-in roles come first (in rank order, cursor "~builtin:<n>"), then custom roles by key.
+	all := []api.Role{}
+	for _, b := range api.BuiltinRoles {
+		all = append(all, builtinRole(b))
+	}
+	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+roleCols+` FROM roles WHERE partner_id = ? ORDER BY key`, pt.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		ro, err := scanRole(rows)
+		if err != nil {
+			return err
+		}
+		all = append(all, *ro)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	start := 0
+	if after != "" {
+		start = slices.IndexFunc(all, func(ro api.Role) bool { return ro.Key == after }) + 1
+	}
+	out := api.RoleList{Roles: all[start:min(len(all), start+size)]}
+	if start+size < len(all) {
+		out.NextPageToken = encodeCursor(out.Roles[len(out.Roles)-1].Key)
+	}
+	return sendJSON(w, out, 0)
+}
+
+// validateRole checks a custom role against the rules: a valid key that is
+// not built-in, rank 1..99 and below the creator's, known permissions with
+// each edit permission's read permission, none the creator lacks.
+func validateRole(p *principal, key string, name *string, rank *int, perms *[]string) error {
+	var fe fieldErrors
+	if key != "" {
+		if !api.ValidRoleKey(key) {
+			fe.add("key", "invalid", "must be 2 to 32 lower-case letters, digits or underscores, starting with a letter")
+		} else if _, builtin := api.Builtin(key); builtin {
+			fe.add("key", "reserved", "%q is a built-in role", key)
+		}
+	}
+	if name != nil && (strings.TrimSpace(*name) == "" || len(*name) > 100) {
+		fe.add("name", "invalid", "must be 1 to 100 characters")
+	}
+	if rank != nil {
+		switch {
+		case *rank < 1 || *rank > 99:
+			fe.add("rank", "out_of_range", "must be from 1 to 99")
+		case *rank >= p.rank:
+			fe.add("rank", "above_creator", "must be below the rank of this token's role %q (%d)", p.role, p.rank)
+		}
+	}
+	if perms != nil {
+		for _, msg := range api.CheckPermissions(*perms) {
+			fe.add("permissions", "invalid", "%s", msg)
+		}
+		for i, perm := range *perms {
+			if slices.Contains(api.AllPermissions, perm) && !p.perms[perm] {
+				fe.add("permissions["+itoa(i)+"]", "not_held", "this token's role %q does not hold %s, so cannot give it", p.role, perm)
+			}
+		}
+	}
+	return fe.err()
+}
+
+func (s *Server) createRole(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
+		pt, err := s.partnerFor(r.Context(), tx, p, r.PathValue("partner_id"))
+		if err != nil {
+			return nil, err
+		}
+		if err := p.require(api.PermRolesManage); err != nil {
+			return nil, err
+		}
+		var in api.RoleCreate
+		if err := decodeStrict(r, body, &in, false); err != nil {
+			return nil, err
+		}
+		if in.Key == "" {
+			in.Key = " " // reported as invalid
+		}
+		if in.Permissions == nil {
+			in.Permissions = []string{}
+		}
+		if err := validateRole(p, in.Key, &in.Name, &in.Rank, &in.Permissions); err != nil {
+			return nil, err
+		}
+		if existing, err := lookupRole(r.Context(), tx, pt.ID, in.Key); err != nil || existing != nil {
+			return nil, errors.Join(err, conflict(api.CodeRoleExists, "role %q already exists in partner %s", in.Key, pt.ID))
+		}
+		now := s.now()
+		slices.Sort(in.Permissions)
+		ro := &api.Role{Key: in.Key, Name: in.Name, Description: in.Description, Rank: in.Rank, Permissions: slices.Compact(in.Permissions),
+			PartnerID: pt.ID, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if _, err := tx.ExecContext(r.Context(), `INSERT INTO roles (`+roleCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			pt.ID, ro.Key, ro.Name, ro.Description, ro.Rank, encodeJSONList(ro.Permissions), ro.Version, micros(now), micros(now)); err != nil {
+			return nil, err
+		}
+		if err := s.audit(r.Context(), tx, p.actor(), change{partnerID: pt.ID, action: "role.created", targetType: "role", targetID: ro.Key, after: ro}); err != nil {
+			return nil, err
+		}
+		return &reply{status: http.StatusCreated, body: ro, version: ro.Version, location: "/v1/partners/" + pt.ID + "/roles/" + ro.Key}, nil
+	})
+}
+
+func (s *Server) getRole(w http.ResponseWriter, r *http.Request, p *principal) error {
+	pt, err := s.partnerFor(r.Context(), s.db.read, p, r.PathValue("partner_id"))
+	if err != nil {
+		return err
+	}
+	if err := p.require(api.PermRolesRead); err != nil {
+		return err
+	}
+	ro, err := lookupRole(r.Context(), s.db.read, pt.ID, r.PathValue("role_key"))
+	if err != nil {
+		return err
+	}
+	if ro == nil {
+		return notFound("role " + r.PathValue("role_key"))
+	}
+	return sendJSON(w, ro, ro.Version)
+}
+
+// customRoleFor loads a custom role the principal may change.
+func (s *Server) customRoleFor(r *http.Request, tx *sql.Tx, p *principal) (*api.Role, error) {
+	pt, err := s.partnerFor(r.Context(), tx, p, r.PathValue("partner_id"))
+	if err != nil {
+		return nil, err
+	}
+	if err := p.require(api.PermRolesManage); err != nil {
+		return nil, err
+	}
+	key := r.PathValue("role_key")
+	ro, err := lookupRole(r.Context(), tx, pt.ID, key)
+	switch {
+	case err != nil:
+		return nil, err
+	case ro == nil:
+		return nil, notFound("role " + key)
+	case ro.BuiltIn:
+		return nil, forbidden("built-in role %q cannot be changed", key)
+	case ro.Rank >= p.rank:
+		return nil, newProblem(http.StatusForbidden, api.CodeInsufficientRank, "role %q (rank %d) is not below this token's role %q (rank %d)", key, ro.Rank, p.role, p.rank)
+	}
+	return ro, checkIfMatch(r, ro.Version)
+}
+
+func (s *Server) updateRole(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
+		var in api.RoleUpdate
+		if err := decodeStrict(r, body, &in, false); err != nil {
+			return nil, err
+		}
+		ro, err := s.customRoleFor(r, tx, p)
+		if err != nil {
+			return nil, err
+		}
+		if err := validateRole(p, "", in.Name, in.Rank, in.Permissions); err != nil {
+			return nil, err
+		}
+		before := *ro
+		if in.Name != nil {
+			ro.Name = *in.Name
+		}
+		if in.Description != nil {
+			ro.Description = *in.Description
+		}
+		if in.Rank != nil {
+			ro.Rank = *in.Rank
+		}
+		if in.Permissions != nil {
+			perms := slices.Clone(*in.Permissions)
+			slices.Sort(perms)
+			ro.Permissions = slices.Compact(perms)
+		}
+		ro.Version++
+		ro.UpdatedAt = s.now()
+		if _, err := tx.ExecContext(r.Context(), `UPDATE roles SET name = ?, description = ?, rank = ?, permissions = ?, version = ?, updated_at = ? WHERE partner_id = ? AND key = ?`,
+			ro.Name, ro.Description, ro.Rank, encodeJSONList(ro.Permissions), ro.Version, micros(ro.UpdatedAt), ro.PartnerID, ro.Key); err != nil {
+			return nil, err
+		}
+		if err := s.audit(r.Context(), tx, p.actor(), change{partnerID: ro.PartnerID, action: "role.updated", targetType: "role", targetID: ro.Key, before: before, after: ro}); err != nil {
+			return nil, err
+		}
+		return &reply{status: http.StatusOK, body: ro, version: ro.Version}, nil
+	})
+}
+
+func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return s.write(w, r, p, func(tx *sql.Tx, _ []byte) (*reply, error) {
+		ro, err := s.customRoleFor(r, tx, p)
+		if err != nil {
+			return nil, err
+		}
+		var holders int
+		if err := tx.QueryRowContext(r.Context(), `SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id WHERE u.partner_id = ? AND g.role = ?`,
+			ro.PartnerID, ro.Key).Scan(&holders); err != nil {
+			return nil, err
+		}
+		if holders > 0 {
+			return nil, conflict(api.CodeRoleInUse, "role %q is held by %d user(s); revoke it from them first", ro.Key, holders)
+		}
+		if _, err := tx.ExecContext(r.Context(), `DELETE FROM roles WHERE partner_id = ? AND key = ?`, ro.PartnerID, ro.Key); err != nil {
+			return nil, err
+		}
+		if err := s.audit(r.Context(), tx, p.actor(), change{partnerID: ro.PartnerID, action: "role.deleted", targetType: "role", targetID: ro.Key, before: ro}); err != nil {
+			return nil, err
+		}
+		return &reply{status: http.StatusNoContent}, nil
+	})
+}

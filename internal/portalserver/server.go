@@ -1,0 +1,193 @@
+// Package portalserver is portald, the reference implementation of Portal API
+// v1 (internal/api/openapi.yaml): net/http handlers, the portal's rules and
+// SQLite storage.
+package portalserver
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// Config configures a Server.
+type Config struct {
+	// DBPath is the SQLite database file; it is created and migrated at Open.
+	DBPath string
+	// Dev exposes the mail outbox and the test clock under /v1/dev.
+	Dev bool
+	// RateLimit is the sustained requests per second allowed per token; 0 turns limiting off.
+	RateLimit float64
+	// RateBurst is how many requests a token may make at once; default 2 × RateLimit.
+	RateBurst int
+	// PublicURL is the base of links in mails; default http://127.0.0.1:8080.
+	PublicURL string
+	// Logger receives the access log and errors; default discards.
+	Logger *slog.Logger
+	// Now is the clock; default time.Now. The dev test clock adds its offset to it.
+	Now func() time.Time
+}
+
+// Server serves Portal API v1.
+type Server struct {
+	cfg     Config
+	db      *store
+	log     *slog.Logger
+	limiter *rateLimiter
+	metrics *metrics
+	handler http.Handler
+
+	clockMu     sync.Mutex
+	clockOffset time.Duration
+
+	activityMu sync.Mutex
+	activity   map[string]time.Time // user id → last time last_activity_at was written
+}
+
+// Open opens (creating and migrating) the database and builds the server.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.DBPath == "" {
+		return nil, fmt.Errorf("portald: a database path is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://127.0.0.1:8080"
+	}
+	db, err := openStore(ctx, cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		db:       db,
+		log:      cfg.Logger,
+		limiter:  newRateLimiter(cfg.RateLimit, cfg.RateBurst),
+		metrics:  newMetrics(),
+		activity: map[string]time.Time{},
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Server) Close() error { return s.db.Close() }
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// now is the portal's clock: real time plus the dev test clock's offset,
+// truncated to microseconds, the stored precision.
+func (s *Server) now() time.Time {
+	s.clockMu.Lock()
+	defer s.clockMu.Unlock()
+	return s.cfg.Now().Add(s.clockOffset).UTC().Truncate(time.Microsecond)
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+		mux.Handle(pattern, s.errorHandler(h))
+	}
+	authed := func(pattern string, h func(w http.ResponseWriter, r *http.Request, p *principal) error) {
+		mux.Handle(pattern, s.errorHandler(s.authenticate(h)))
+	}
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", s.metrics)
+	mux.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(api.OpenAPI)
+	})
+
+	authed("GET /v1/me", s.getMe)
+	authed("GET /v1/partners", s.listPartners)
+	authed("POST /v1/partners", s.createPartner)
+	authed("GET /v1/partners/{partner_id}", s.getPartner)
+	authed("PATCH /v1/partners/{partner_id}", s.updatePartner)
+
+	authed("GET /v1/partners/{partner_id}/roles", s.listRoles)
+	authed("POST /v1/partners/{partner_id}/roles", s.createRole)
+	authed("GET /v1/partners/{partner_id}/roles/{role_key}", s.getRole)
+	authed("PATCH /v1/partners/{partner_id}/roles/{role_key}", s.updateRole)
+	authed("DELETE /v1/partners/{partner_id}/roles/{role_key}", s.deleteRole)
+
+	authed("GET /v1/partners/{partner_id}/users", s.listUsers)
+	authed("POST /v1/partners/{partner_id}/users", s.createUser)
+	authed("GET /v1/partners/{partner_id}/users/{user_id}", s.getUser)
+	authed("PATCH /v1/partners/{partner_id}/users/{user_id}", s.updateUser)
+	authed("DELETE /v1/partners/{partner_id}/users/{user_id}", s.deleteUser)
+	authed("POST /v1/partners/{partner_id}/users/{user_id}/restore", s.restoreUser)
+
+	authed("GET /v1/partners/{partner_id}/users/{user_id}/roles", s.listGrants)
+	authed("PUT /v1/partners/{partner_id}/users/{user_id}/roles", s.replaceGrants)
+	authed("PUT /v1/partners/{partner_id}/users/{user_id}/roles/{role_key}", s.grantRole)
+	authed("DELETE /v1/partners/{partner_id}/users/{user_id}/roles/{role_key}", s.revokeRole)
+
+	authed("GET /v1/partners/{partner_id}/invites", s.listInvites)
+	authed("POST /v1/partners/{partner_id}/invites", s.createInvite)
+	authed("POST /v1/partners/{partner_id}/invites/batch", s.createInviteBatch)
+	authed("GET /v1/partners/{partner_id}/invites/{invite_id}", s.getInvite)
+	authed("PATCH /v1/partners/{partner_id}/invites/{invite_id}", s.updateInvite)
+	authed("POST /v1/partners/{partner_id}/invites/{invite_id}/resend", s.resendInvite)
+	authed("POST /v1/partners/{partner_id}/invites/{invite_id}/revoke", s.revokeInvite)
+
+	authed("POST /v1/partners/{partner_id}/tokens", s.createToken)
+	authed("GET /v1/partners/{partner_id}/audit-events", s.listAuditEvents)
+
+	handle("POST /v1/invites/accept", s.acceptInvite)
+	handle("POST /v1/password-setup", s.setupPassword)
+
+	if s.cfg.Dev {
+		handle("GET /v1/dev/outbox", s.getOutbox)
+		handle("GET /v1/dev/clock", s.getClock)
+		handle("POST /v1/dev/clock/advance", s.advanceClock)
+	}
+	handle("/", func(w http.ResponseWriter, r *http.Request) error {
+		return notFound("route " + r.Method + " " + r.URL.Path)
+	})
+	return s.observe(mux)
+}
+
+// errorHandler turns a handler's error into a problem answer.
+func (s *Server) errorHandler(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeProblem(w, r, err)
+		}
+	})
+}
+
+// newID returns a prefixed id that sorts by creation time.
+func newID(prefix string, now time.Time) string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s_%013x%s", prefix, now.UnixMicro(), hex.EncodeToString(b[:]))
+}
+
+// newSecret returns a random secret with a readable prefix.
+func newSecret(prefix string) string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// hashSecret is how tokens are stored: never in the clear.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
