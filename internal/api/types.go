@@ -227,7 +227,7 @@ type InviteCreate struct {
 	AccessDurationSeconds int64    `json:"access_duration_seconds,omitempty"`
 }
 
-// InviteBatchCreate is the body of POST /v1/partners/{partner_id}/invites:batch.
+// InviteBatchCreate is the body of POST /v1/partners/{partner_id}/invites/batch.
 type InviteBatchCreate struct {
 	Invites []InviteCreate `json:"invites"`
 }

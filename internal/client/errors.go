@@ -1,0 +1,132 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// Sentinels matched by *APIError through errors.Is, by HTTP status.
+var (
+	ErrValidation         = errors.New("portal API: invalid request")     // 400 or 422
+	ErrUnauthenticated    = errors.New("portal API: unauthenticated")     // 401
+	ErrForbidden          = errors.New("portal API: forbidden")           // 403
+	ErrNotFound           = errors.New("portal API: not found")           // 404
+	ErrConflict           = errors.New("portal API: conflict")            // 409
+	ErrPreconditionFailed = errors.New("portal API: precondition failed") // 412
+	ErrRateLimited        = errors.New("portal API: rate limited")        // 429
+)
+
+// maxDetailBytes bounds the detail taken from an answer that is not a problem.
+const maxDetailBytes = 512
+
+// APIError is an error answer of the Portal API, decoded from its
+// application/problem+json body when it has one.
+type APIError struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Code is the stable problem code, such as api.CodeEmailTaken; "" when
+	// the body was not a problem.
+	Code string
+	// Title and Detail explain the problem. For a body that is not a
+	// problem, Detail holds its first 512 bytes.
+	Title  string
+	Detail string
+	// FieldErrors lists the invalid fields of a 422 validation_failed.
+	FieldErrors []api.FieldError
+	// RequestID is the server's X-Request-Id, to quote when asking for help.
+	RequestID string
+	// Problem is the whole decoded body, with the code-specific fields such
+	// as UserID, RestorableUserID, InviteID and CeilingRank.
+	Problem api.Problem
+	// Method and Path are the request's, without the query.
+	Method, Path string
+}
+
+// Error reads like
+// "portal API: POST /v1/partners/p_1/users: 409 email_taken: <detail> (request id req_abc)".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "portal API: %s %s: %d", e.Method, e.Path, e.StatusCode)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if msg := cmpOr(cmpOr(e.Detail, e.Title), http.StatusText(e.StatusCode)); msg != "" {
+		b.WriteString(": " + msg)
+	}
+	for _, fe := range e.FieldErrors {
+		fmt.Fprintf(&b, "; %s: %s", fe.Field, cmpOr(fe.Message, fe.Code))
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is matches the sentinel of the error's status, so that
+// errors.Is(err, ErrNotFound) holds for a 404.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrValidation:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
+	case ErrUnauthenticated:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrPreconditionFailed:
+		return e.StatusCode == http.StatusPreconditionFailed
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// AsAPIError returns the *APIError in err's chain.
+func AsAPIError(err error) (*APIError, bool) {
+	var e *APIError
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// IsCode reports whether err is an *APIError with the problem code code.
+func IsCode(err error, code string) bool {
+	e, ok := AsAPIError(err)
+	return ok && e.Code == code
+}
+
+// newAPIError decodes an error answer. A body that is not a problem keeps
+// its first bytes as the detail. The token is cut out of the body first, in
+// case a proxy echoes the request.
+func newAPIError(method, path string, resp *http.Response, body []byte, token string) *APIError {
+	if token != "" {
+		body = bytes.ReplaceAll(body, []byte(token), []byte(redacted))
+	}
+	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path}
+	var p api.Problem
+	if isJSON(resp.Header.Get("Content-Type")) && json.Unmarshal(body, &p) == nil {
+		e.Problem = p
+		e.Code, e.Title, e.Detail, e.FieldErrors, e.RequestID = p.Code, p.Title, p.Detail, p.Errors, p.RequestID
+	} else {
+		e.Title = http.StatusText(resp.StatusCode)
+		e.Detail = strings.TrimSpace(strings.ToValidUTF8(string(body[:min(len(body), maxDetailBytes)]), ""))
+	}
+	e.RequestID = cmpOr(e.RequestID, resp.Header.Get("X-Request-Id"))
+	return e
+}
+
+// isJSON reports whether a Content-Type is JSON, such as application/json
+// or application/problem+json.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}

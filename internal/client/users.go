@@ -1,0 +1,68 @@
+package client
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// UsersService manages the users of a partner:
+// /v1/partners/{partner_id}/users.
+type UsersService struct{ c *Client }
+
+func usersPath(partnerID string) string { return pathf("/v1/partners/%s/users", partnerID) }
+
+func userPath(partnerID, userID string) string {
+	return pathf("/v1/partners/%s/users/%s", partnerID, userID)
+}
+
+func userQuery(o api.UserListOptions) url.Values {
+	q := pageQuery(o.PageSize, o.PageToken)
+	setIf(q, "email", o.Email)
+	setIf(q, "role", o.Role)
+	setIf(q, "status", o.Status)
+	setIf(q, "email_domain", o.EmailDomain)
+	if o.IncludeDeleted {
+		q.Set("include_deleted", "true")
+	}
+	return q
+}
+
+// List returns one page of the partner's users matching opts.
+func (s *UsersService) List(ctx context.Context, partnerID string, opts api.UserListOptions) (*api.UserList, error) {
+	return doJSON[api.UserList](ctx, s.c, get(usersPath(partnerID), userQuery(opts)))
+}
+
+// ListAll returns every user matching opts; opts' page fields are ignored.
+func (s *UsersService) ListAll(ctx context.Context, partnerID string, opts api.UserListOptions) ([]api.User, error) {
+	return listAll(ctx, s.c, usersPath(partnerID), userQuery(opts),
+		func(l *api.UserList) ([]api.User, string) { return l.Users, l.NextPageToken })
+}
+
+// Create creates a user. A taken email fails with code email_taken, a
+// removed account's email with user_deleted (see Problem.RestorableUserID).
+func (s *UsersService) Create(ctx context.Context, partnerID string, u api.UserCreate) (*api.User, error) {
+	return doJSON[api.User](ctx, s.c, post(usersPath(partnerID), u))
+}
+
+// Get returns one user.
+func (s *UsersService) Get(ctx context.Context, partnerID, userID string) (*api.User, error) {
+	return doJSON[api.User](ctx, s.c, get(userPath(partnerID, userID), nil))
+}
+
+// Update changes a user; a version above 0 is sent as If-Match.
+func (s *UsersService) Update(ctx context.Context, partnerID, userID string, u api.UserUpdate, version int64) (*api.User, error) {
+	return doJSON[api.User](ctx, s.c, patch(userPath(partnerID, userID), u, version))
+}
+
+// Delete removes a user's access and keeps the account, which Restore
+// brings back; a version above 0 is sent as If-Match.
+func (s *UsersService) Delete(ctx context.Context, partnerID, userID string, version int64) error {
+	return s.c.do(ctx, del(userPath(partnerID, userID), version), nil)
+}
+
+// Restore brings back a removed user.
+func (s *UsersService) Restore(ctx context.Context, partnerID, userID string) (*api.User, error) {
+	return doJSON[api.User](ctx, s.c, post(userPath(partnerID, userID)+"/restore", nil))
+}
