@@ -1,0 +1,530 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = &userResource{}
+	_ resource.ResourceWithImportState = &userResource{}
+	_ resource.ResourceWithModifyPlan  = &userResource{}
+)
+
+func newUserResource() resource.Resource { return &userResource{} }
+
+// userResource is portal_partner_user: one person with access to a partner.
+type userResource struct {
+	data *providerData
+}
+
+type userModel struct {
+	ID               types.String `tfsdk:"id"`
+	PartnerID        types.String `tfsdk:"partner_id"`
+	Email            types.String `tfsdk:"email"`
+	FirstName        types.String `tfsdk:"first_name"`
+	LastName         types.String `tfsdk:"last_name"`
+	Phone            types.String `tfsdk:"phone"`
+	Roles            types.Set    `tfsdk:"roles"`
+	AccessExpiresAt  types.String `tfsdk:"access_expires_at"`
+	RestoreIfDeleted types.Bool   `tfsdk:"restore_if_deleted"`
+	Status           types.String `tfsdk:"status"`
+	CreatedAt        types.String `tfsdk:"created_at"`
+	LastActivityAt   types.String `tfsdk:"last_activity_at"`
+}
+
+func (r *userResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_partner_user"
+}
+
+func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "A person with access to a partner of the portal, and (optionally) the exact set of roles they hold. " +
+			"Destroying it removes the person's access with a soft delete; the account can be restored.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:      true,
+				Description:   "The user's id, such as `usr_0123abcd`.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"partner_id": schema.StringAttribute{
+				Optional:      true,
+				Computed:      true,
+				Description:   "The partner the user belongs to. Defaults to the provider's `partner_id`, then to the partner of the API token. Changing it replaces the user.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
+			},
+			"email": schema.StringAttribute{
+				Required: true,
+				Description: "The user's email address, which is their login. It is unique across the whole portal and compared case-insensitively: " +
+					"changing only its case plans nothing. Changing it otherwise updates the user in place.",
+				Validators:    []validator.String{validEmail()},
+				PlanModifiers: []planmodifier.String{caseInsensitive{}},
+			},
+			"first_name": schema.StringAttribute{
+				Optional:      true,
+				Computed:      true,
+				Description:   "Given name. Left as the portal has it when not set.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"last_name": schema.StringAttribute{
+				Optional:      true,
+				Computed:      true,
+				Description:   "Family name. Left as the portal has it when not set.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"phone": schema.StringAttribute{
+				Optional:      true,
+				Computed:      true,
+				Description:   "Phone number in E.164 form: `+`, the country code and the number, such as `+14155550123`. `\"\"` clears it. Left as the portal has it when not set.",
+				Validators:    []validator.String{validPhone()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"roles": schema.SetAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				Description: "The keys of the roles the user holds: built-in (`owner`, `admin`, `manager`, `member`, `read_only`) or custom. " +
+					"When set, it is authoritative: a role added or removed in the portal by hand shows in the plan and apply puts it back. " +
+					"When not set, the user's roles are left to other resources (`portal_role_assignment`) and never shown as drift. " +
+					"Roles above what the API token may grant fail at plan time.",
+				Validators: []validator.Set{setvalidator.ValueStringsAre(validRoleKey())},
+			},
+			"access_expires_at": schema.StringAttribute{
+				Optional: true,
+				Description: "When the user's access ends, as an RFC 3339 time such as `2027-01-31T18:00:00Z`: temporary access for people needed only for a while. " +
+					"Not set means access does not end; removing it from the configuration removes the end date.",
+				Validators:    []validator.String{validRFC3339()},
+				PlanModifiers: []planmodifier.String{sameInstant{}},
+			},
+			"restore_if_deleted": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+				Description: "When the email belongs to a removed (soft-deleted) account of this partner, restore that account and update it " +
+					"to this configuration instead of failing. Default `false`.",
+			},
+			"status": schema.StringAttribute{
+				Computed:    true,
+				Description: "`invited` (has not set a password yet), `active`, or `expired` (past `access_expires_at`).",
+			},
+			"created_at": schema.StringAttribute{
+				Computed:      true,
+				Description:   "When the user was created (RFC 3339).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"last_activity_at": schema.StringAttribute{
+				Computed:    true,
+				Description: "When the user last used the portal (RFC 3339), or null if never.",
+			},
+		},
+	}
+}
+
+func (r *userResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// configureData takes the provider's data in Configure of any resource or data source.
+func configureData(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil // the provider is not configured yet (validation)
+	}
+	d, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider", v))
+		return nil
+	}
+	return d
+}
+
+// ModifyPlan fills in the default partner and checks the roles before
+// anything is sent: unknown roles, and roles above the token's ceiling.
+func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan, state userModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.PartnerID.IsUnknown() && req.State.Raw.IsNull() {
+		pid, err := r.data.defaultPartner(ctx)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("partner_id"), "No partner for this user", err.Error())
+			return
+		}
+		plan.PartnerID = types.StringValue(pid)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("partner_id"), plan.PartnerID)...)
+	}
+	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
+		// Only spelling changed (email case, a time's offset): the framework
+		// marked the computed values unknown before the attribute plan
+		// modifiers ran; nothing will change, so keep them and plan nothing.
+		plan.Status, plan.LastActivityAt = state.Status, state.LastActivityAt
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+		return
+	}
+	if plan.Roles.IsNull() || plan.Roles.IsUnknown() || plan.PartnerID.IsUnknown() {
+		return
+	}
+	next, d := setStrings(ctx, plan.Roles)
+	resp.Diagnostics.Append(d...)
+	prev, d := setStrings(ctx, state.Roles)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.data.checkRoleChange(ctx, plan.PartnerID.ValueString(), path.Root("roles"), prev, next, &resp.Diagnostics)
+}
+
+// sameUserSettings reports whether the plan changes nothing the user configures.
+func sameUserSettings(plan, state userModel) bool {
+	return plan.PartnerID.Equal(state.PartnerID) && plan.Email.Equal(state.Email) && plan.FirstName.Equal(state.FirstName) &&
+		plan.LastName.Equal(state.LastName) && plan.Phone.Equal(state.Phone) && plan.Roles.Equal(state.Roles) &&
+		plan.AccessExpiresAt.Equal(state.AccessExpiresAt) && plan.RestoreIfDeleted.Equal(state.RestoreIfDeleted)
+}
+
+func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan userModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	body, d := userCreateFromModel(ctx, plan)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid := plan.PartnerID.ValueString()
+	u, err := r.data.client.Users.Create(ctx, pid, body)
+	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeUserDeleted && plan.RestoreIfDeleted.ValueBool() && apiErr.Problem.RestorableUserID != "" {
+		r.restore(ctx, plan, apiErr.Problem.RestorableUserID, resp)
+		return
+	}
+	if err != nil {
+		addCreateUserError(&resp.Diagnostics, plan, err)
+		return
+	}
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, &resp.State, resp.Private)...)
+}
+
+// restore brings back a removed account and updates it to the plan. The
+// restored user is saved to state before the update, so a failing update
+// leaves it tracked (tainted) rather than lost.
+func (r *userResource) restore(ctx context.Context, plan userModel, userID string, resp *resource.CreateResponse) {
+	pid := plan.PartnerID.ValueString()
+	u, err := r.data.client.Users.Restore(ctx, pid, userID)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to restore partner user", "restoring removed user "+userID+" ("+plan.Email.ValueString()+")", err)
+		return
+	}
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, &resp.State, resp.Private)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	upd, d := userUpdateFromModel(ctx, plan, nil)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	u, err = r.data.client.Users.Update(ctx, pid, userID, upd, u.Version)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to update restored partner user", "user "+userID+" was restored but not updated to the configuration; the next apply retries", err)
+		return
+	}
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, &resp.State, resp.Private)...)
+}
+
+// addCreateUserError explains a failed create; for an email that is already
+// a user, it prints the import block that adopts that user instead.
+func addCreateUserError(diags *diag.Diagnostics, plan userModel, err error) {
+	email := plan.Email.ValueString()
+	apiErr, _ := client.AsAPIError(err)
+	detail, _ := describeError("creating user "+email, err)
+	switch {
+	case apiErr != nil && apiErr.Code == api.CodeEmailTaken:
+		id := email
+		if apiErr.Problem.UserID != "" {
+			id = apiErr.Problem.UserID
+		}
+		detail += fmt.Sprintf("\n\nThis email is already a user of the portal. To manage that user here instead, adopt it with an import block "+
+			"(use this resource's address), then plan again:\n\nimport {\n  to = portal_partner_user.<name>\n  id = %q\n}\n", id)
+	case apiErr != nil && apiErr.Code == api.CodeUserDeleted:
+		detail += "\n\nThis email belongs to a removed account. Set restore_if_deleted = true on this resource to restore that account " +
+			"with its history and update it to this configuration."
+	}
+	diags.AddAttributeError(path.Root("email"), "Unable to create partner user", detail)
+}
+
+func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state userModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	u, err := r.data.client.Users.Get(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
+	if errors.Is(err, client.ErrNotFound) || (err == nil && u.Status == api.UserDeleted) {
+		resp.State.RemoveResource(ctx) // removed outside Terraform: plan creates it again
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read partner user", "user "+state.ID.ValueString(), err)
+		return
+	}
+	resp.Diagnostics.Append(saveUser(ctx, state, u, &resp.State, resp.Private)...)
+}
+
+func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state userModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	upd, d := userUpdateFromModel(ctx, plan, &state)
+	resp.Diagnostics.Append(d...)
+	version, d := privateVersion(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	u, err := r.data.client.Users.Update(ctx, state.PartnerID.ValueString(), state.ID.ValueString(), upd, version)
+	if errors.Is(err, client.ErrPreconditionFailed) {
+		detail, _ := describeError("user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
+		resp.Diagnostics.AddError("Partner user changed since it was read",
+			"Someone changed this user in the portal (or another apply did) after Terraform read it, so this update was refused rather than "+
+				"overwrite their change. Run terraform plan again to see the user as it is now.\n\n"+detail)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to update partner user", "user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
+		return
+	}
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, &resp.State, resp.Private)...)
+}
+
+func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state userModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.data.client.Users.Delete(ctx, state.PartnerID.ValueString(), state.ID.ValueString(), 0)
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		addAPIError(&resp.Diagnostics, "Unable to remove partner user", "user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
+	}
+}
+
+// ImportState adopts an existing user by id or by email, optionally with the
+// partner first: "usr_123", "ana@example.com", "prt_9/usr_123", "prt_9/ana@example.com".
+func (r *userResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	partnerID, ref, err := parseUserImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", err.Error())
+		return
+	}
+	if partnerID == "" {
+		if partnerID, err = r.data.defaultPartner(ctx); err != nil {
+			resp.Diagnostics.AddError("No partner for the import", err.Error()+`; or import with "PARTNER_ID/USER".`)
+			return
+		}
+	}
+	id := ref
+	if strings.Contains(ref, "@") {
+		list, err := r.data.client.Users.List(ctx, partnerID, api.UserListOptions{Email: ref})
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to find partner user", "looking up "+ref+" in partner "+partnerID, err)
+			return
+		}
+		if len(list.Users) == 0 {
+			resp.Diagnostics.AddError("Partner user not found", fmt.Sprintf("No user of partner %s has the email %s (compared case-insensitively). Removed users are not imported; restore them first.", partnerID, ref))
+			return
+		}
+		id = list.Users[0].ID
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
+	// An imported user's roles are managed: Read fills the set in.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("roles"), types.SetValueMust(types.StringType, nil))...)
+}
+
+// parseUserImportID splits "[PARTNER_ID/]USER_ID_OR_EMAIL".
+func parseUserImportID(id string) (partnerID, ref string, err error) {
+	id = strings.TrimSpace(id)
+	parts := strings.Split(id, "/")
+	switch {
+	case len(parts) == 1 && parts[0] != "":
+		return "", parts[0], nil
+	case len(parts) == 2 && parts[0] != "" && parts[1] != "":
+		return parts[0], parts[1], nil
+	}
+	return "", "", fmt.Errorf("import id %q must be a user id (usr_...), an email, or PARTNER_ID/USER_ID_OR_EMAIL", id)
+}
+
+// saveUser writes the API's user into state over prior, keeping what the
+// configuration says where it means the same (email case, the same instant
+// written another way, roles left unmanaged), and the version for If-Match.
+func saveUser(ctx context.Context, prior userModel, u *api.User, state interface {
+	Set(context.Context, any) diag.Diagnostics
+}, private privateSetter) diag.Diagnostics {
+	m, diags := userModelFromAPI(ctx, prior, u)
+	if diags.HasError() {
+		return diags
+	}
+	diags.Append(state.Set(ctx, m)...)
+	diags.Append(setPrivateVersion(ctx, private, u.Version)...)
+	return diags
+}
+
+func userModelFromAPI(ctx context.Context, prior userModel, u *api.User) (userModel, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	m := prior
+	m.ID = types.StringValue(u.ID)
+	m.PartnerID = types.StringValue(u.PartnerID)
+	if !strings.EqualFold(prior.Email.ValueString(), u.Email) || prior.Email.IsNull() || prior.Email.IsUnknown() {
+		m.Email = types.StringValue(u.Email)
+	}
+	m.FirstName = types.StringValue(u.FirstName)
+	m.LastName = types.StringValue(u.LastName)
+	m.Phone = types.StringValue(u.Phone)
+	if !prior.Roles.IsNull() {
+		roles, d := types.SetValueFrom(ctx, types.StringType, u.Roles)
+		diags.Append(d...)
+		m.Roles = roles
+	}
+	m.AccessExpiresAt = keepInstant(prior.AccessExpiresAt, u.AccessExpiresAt)
+	if m.RestoreIfDeleted.IsNull() || m.RestoreIfDeleted.IsUnknown() {
+		m.RestoreIfDeleted = types.BoolValue(false)
+	}
+	m.Status = types.StringValue(u.Status)
+	m.CreatedAt = types.StringValue(u.CreatedAt.Format(time.RFC3339Nano))
+	m.LastActivityAt = timeString(u.LastActivityAt)
+	return m, diags
+}
+
+// keepInstant is the API's time, but the prior string when it names the same instant.
+func keepInstant(prior types.String, t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	if p, err := time.Parse(time.RFC3339, prior.ValueString()); err == nil && p.Equal(*t) {
+		return prior
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339))
+}
+
+func timeString(t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
+}
+
+func userCreateFromModel(ctx context.Context, m userModel) (api.UserCreate, diag.Diagnostics) {
+	roles, diags := setStrings(ctx, m.Roles)
+	c := api.UserCreate{
+		Email:     m.Email.ValueString(),
+		FirstName: m.FirstName.ValueString(),
+		LastName:  m.LastName.ValueString(),
+		Phone:     m.Phone.ValueString(),
+		Roles:     roles,
+	}
+	if t, ok := parseInstant(m.AccessExpiresAt); ok {
+		c.AccessExpiresAt = &t
+	}
+	return c, diags
+}
+
+// userUpdateFromModel builds the PATCH that makes the user match the plan.
+// Unknown optional-computed values (not in the configuration) are left out.
+func userUpdateFromModel(ctx context.Context, m userModel, state *userModel) (api.UserUpdate, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var u api.UserUpdate
+	known := func(v types.String) *string {
+		if v.IsNull() || v.IsUnknown() {
+			return nil
+		}
+		s := v.ValueString()
+		return &s
+	}
+	u.Email, u.FirstName, u.LastName, u.Phone = known(m.Email), known(m.FirstName), known(m.LastName), known(m.Phone)
+	if !m.Roles.IsNull() && !m.Roles.IsUnknown() {
+		roles, d := setStrings(ctx, m.Roles)
+		diags.Append(d...)
+		u.Roles = &roles
+	}
+	if t, ok := parseInstant(m.AccessExpiresAt); ok {
+		u.AccessExpiresAt = &t
+	} else if m.AccessExpiresAt.IsNull() && (state == nil || !state.AccessExpiresAt.IsNull()) {
+		u.ClearAccessExpiry = true
+	}
+	return u, diags
+}
+
+func parseInstant(v types.String) (time.Time, bool) {
+	if v.IsNull() || v.IsUnknown() {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, v.ValueString())
+	return t, err == nil
+}
+
+// setStrings reads a set of strings; null or unknown is an empty list.
+func setStrings(ctx context.Context, s types.Set) ([]string, diag.Diagnostics) {
+	out := []string{}
+	if s.IsNull() || s.IsUnknown() {
+		return out, nil
+	}
+	diags := s.ElementsAs(ctx, &out, false)
+	slices.Sort(out)
+	return out, diags
+}
+
+// privateSetter and privateGetter are the parts of private state used to
+// keep the object's version for If-Match, outside the schema.
+type privateSetter interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}
+
+type privateGetter interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}
+
+func setPrivateVersion(ctx context.Context, p privateSetter, v int64) diag.Diagnostics {
+	if p == nil {
+		return nil
+	}
+	return p.SetKey(ctx, "version", []byte(strconv.FormatInt(v, 10)))
+}
+
+// privateVersion is the version read last; 0 (no If-Match) when unknown.
+func privateVersion(ctx context.Context, p privateGetter) (int64, diag.Diagnostics) {
+	b, diags := p.GetKey(ctx, "version")
+	if len(b) == 0 {
+		return 0, diags
+	}
+	v, _ := strconv.ParseInt(string(b), 10, 64)
+	return v, diags
+}

@@ -1,0 +1,375 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+const userAddr = "portal_partner_user.test"
+
+// userConfig is a portal_partner_user with the given body.
+func userConfig(body string) string {
+	return fmt.Sprintf(`
+resource "portal_partner_user" "test" {
+%s
+}
+`, body)
+}
+
+func roleSet(roles ...string) knownvalue.Check {
+	checks := make([]knownvalue.Check, len(roles))
+	for i, r := range roles {
+		checks[i] = knownvalue.StringExact(r)
+	}
+	return knownvalue.SetExact(checks)
+}
+
+func stateValue(attr string, v knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(userAddr, tfjsonpath.New(attr), v)
+}
+
+func TestAccUser_lifecycleAndImport(t *testing.T) {
+	a := newAcc(t)
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{
+			{
+				Config: a.provider("") + userConfig(`
+  email      = "ana@acme.test"
+  first_name = "Ana"
+  last_name  = "Silva"
+  phone      = "+351912345678"
+  roles      = ["member", "read_only"]
+`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					stateValue("email", knownvalue.StringExact("ana@acme.test")),
+					stateValue("roles", roleSet("member", "read_only")),
+					stateValue("status", knownvalue.StringExact(api.UserInvited)),
+					stateValue("partner_id", knownvalue.StringExact(a.PartnerID)),
+					stateValue("id", knownvalue.StringRegexp(regexp.MustCompile(`^usr_`))),
+					stateValue("restore_if_deleted", knownvalue.Bool(false)),
+				},
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[userAddr].Primary.ID
+					u := a.serverUser(id)
+					if u.Phone != "+351912345678" || !slices.Equal(u.Roles, []string{"member", "read_only"}) {
+						return fmt.Errorf("server holds %+v", u)
+					}
+					return nil
+				},
+			},
+			{
+				// Update in place: names, phone cleared, roles replaced.
+				Config: a.provider("") + userConfig(`
+  email      = "ana@acme.test"
+  first_name = "Ana Maria"
+  last_name  = "Silva"
+  phone      = ""
+  roles      = ["manager"]
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					stateValue("first_name", knownvalue.StringExact("Ana Maria")),
+					stateValue("phone", knownvalue.StringExact("")),
+					stateValue("roles", roleSet("manager")),
+				},
+				Check: func(*terraform.State) error {
+					if u := a.serverUser(id); u.FirstName != "Ana Maria" || !slices.Equal(u.Roles, []string{"manager"}) || u.Version < 2 {
+						return fmt.Errorf("server holds %+v", u)
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName:      userAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				ResourceName:      userAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+				ImportStateId:     "ANA@acme.test", // by email, any case
+			},
+			{
+				ResourceName:      userAddr,
+				ImportState:       true,
+				ImportStateKind:   resource.ImportBlockWithID,
+				ImportStateIdFunc: func(*terraform.State) (string, error) { return a.PartnerID + "/ana@acme.test", nil },
+			},
+		},
+	})
+}
+
+func TestAccUser_roleDriftIsPlannedBack(t *testing.T) {
+	a := newAcc(t)
+	var id string
+	config := a.provider("") + userConfig(`
+  email = "drift@acme.test"
+  roles = ["member"]
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[userAddr].Primary.ID
+					return nil
+				},
+			},
+			{
+				// Someone adds manager and removes member in the portal by hand.
+				PreConfig: func() {
+					ctx := context.Background()
+					if _, err := a.client.Grants.Grant(ctx, a.PartnerID, id, api.RoleManager); err != nil {
+						t.Fatal(err)
+					}
+					if err := a.client.Grants.Revoke(ctx, a.PartnerID, id, api.RoleMember); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(userAddr, tfjsonpath.New("roles"), roleSet("member")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("roles", roleSet("member"))},
+				Check: func(*terraform.State) error {
+					if u := a.serverUser(id); !slices.Equal(u.Roles, []string{"member"}) {
+						return fmt.Errorf("after apply the server holds roles %v, want [member]", u.Roles)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccUser_rolesUnsetAreLeftAlone(t *testing.T) {
+	a := newAcc(t)
+	config := a.provider("") + userConfig(`  email = "loose@acme.test"`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{stateValue("roles", knownvalue.Null())}},
+			{
+				PreConfig: func() {
+					u := a.userByEmail("loose@acme.test")
+					if _, err := a.client.Grants.Grant(context.Background(), a.PartnerID, u.ID, api.RoleMember); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: func(*terraform.State) error {
+					if u := a.userByEmail("loose@acme.test"); !slices.Equal(u.Roles, []string{"member"}) {
+						return fmt.Errorf("unmanaged roles were touched: %v", u.Roles)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccUser_disappears(t *testing.T) {
+	a := newAcc(t)
+	config := a.provider("") + userConfig(`
+  email = "vanish@acme.test"
+  roles = ["member"]
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					// Removed in the portal right after apply: the refresh drops it and the plan creates it again.
+					id := s.RootModule().Resources[userAddr].Primary.ID
+					return a.client.Users.Delete(context.Background(), a.PartnerID, id, 0)
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// Re-creating needs the removed account restored: its email stays reserved.
+				Config:      config,
+				ExpectError: regexp.MustCompile(`restore_if_deleted`),
+			},
+		},
+	})
+}
+
+func TestAccUser_emailCaseIsNotAChange(t *testing.T) {
+	a := newAcc(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{
+			{Config: a.provider("") + userConfig(`  email = "Mixed.Case@Acme.test"`)},
+			{
+				Config: a.provider("") + userConfig(`  email = "mixed.case@acme.TEST"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("email", knownvalue.StringExact("Mixed.Case@Acme.test"))},
+			},
+			{
+				// A real change of address updates in place.
+				Config: a.provider("") + userConfig(`  email = "renamed@acme.test"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionUpdate),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccUser_restoreIfDeleted(t *testing.T) {
+	a := newAcc(t)
+	old := a.user("back@acme.test", api.RoleReadOnly)
+	if err := a.client.Users.Delete(context.Background(), a.PartnerID, old.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{
+			{
+				Config:      a.provider("") + userConfig(`  email = "back@acme.test"`),
+				ExpectError: regexp.MustCompile(`(?s)removed account.*restore_if_deleted = true`),
+			},
+			{
+				Config: a.provider("") + userConfig(`
+  email              = "BACK@acme.test"
+  first_name         = "Returning"
+  roles              = ["member"]
+  restore_if_deleted = true
+`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					stateValue("id", knownvalue.StringExact(old.ID)),
+					stateValue("roles", roleSet("member")),
+					stateValue("first_name", knownvalue.StringExact("Returning")),
+				},
+				Check: func(*terraform.State) error {
+					if u := a.serverUser(old.ID); u.Status == api.UserDeleted || !slices.Equal(u.Roles, []string{"member"}) {
+						return fmt.Errorf("server holds %+v", u)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccUser_duplicateEmailPrintsImportBlock(t *testing.T) {
+	a := newAcc(t)
+	existing := a.user("taken@acme.test", api.RoleMember)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{{
+			Config:      a.provider("") + userConfig(`  email = "Taken@acme.test"`),
+			ExpectError: regexp.MustCompile(`(?s)409 email_taken.*import \{.*id = "` + existing.ID + `"`),
+		}},
+	})
+}
+
+func TestAccUser_badInputFailsAtPlan(t *testing.T) {
+	a := newAcc(t)
+	admin := a.tokenWithRole("admin@acme.test", api.RoleAdmin)
+	cases := []struct {
+		name   string
+		config string
+		want   string
+	}{
+		{"phone", a.provider("") + userConfig(`
+  email = "p@acme.test"
+  phone = "0044 20 7946 0000"`), `(?s)roles|phone.*E\.164`},
+		{"email", a.provider("") + userConfig(`  email = "not an email"`), `valid email address`},
+		{"role key", a.provider("") + userConfig(`
+  email = "r@acme.test"
+  roles = ["Super Admin"]`), `not a role key`},
+		{"unknown role", a.provider("") + userConfig(`
+  email = "r@acme.test"
+  roles = ["member", "wizard"]`), `(?s)Unknown role.*"wizard"`},
+		{"above the ceiling", a.provider(admin) + userConfig(`
+  email = "r@acme.test"
+  roles = ["admin"]`), `(?s)ceiling.*"admin" \(rank 80\).*role\s+is\s+"admin".*up\s+to\s+rank\s+60\s+\(manager\)`},
+		{"time", a.provider("") + userConfig(`
+  email             = "r@acme.test"
+  access_expires_at = "next tuesday"`), `RFC 3339`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6,
+				Steps:                    []resource.TestStep{{Config: c.config, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
+			})
+		})
+	}
+	// Nothing reached the server: only the owner and the admin exist.
+	list, err := a.client.Users.ListAll(context.Background(), a.PartnerID, api.UserListOptions{})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("users after refused plans: %d (%v), want 2", len(list), err)
+	}
+}
+
+func TestAccUser_temporaryAccess(t *testing.T) {
+	a := newAcc(t)
+	end := time.Now().Add(48 * time.Hour).Truncate(time.Second)
+	// The same instant written with an offset: no perpetual diff against the server's UTC.
+	local := end.In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{
+			{
+				Config: a.provider("") + userConfig(fmt.Sprintf(`
+  email             = "temp@acme.test"
+  roles             = ["member"]
+  access_expires_at = %q`, local)),
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("access_expires_at", knownvalue.StringExact(local))},
+				Check: func(s *terraform.State) error {
+					u := a.serverUser(s.RootModule().Resources[userAddr].Primary.ID)
+					if u.AccessExpiresAt == nil || !u.AccessExpiresAt.Equal(end) {
+						return fmt.Errorf("server access_expires_at = %v, want %v", u.AccessExpiresAt, end)
+					}
+					return nil
+				},
+			},
+			{
+				// Removing the end date gives lasting access.
+				Config: a.provider("") + userConfig(`
+  email = "temp@acme.test"
+  roles = ["member"]`),
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("access_expires_at", knownvalue.Null())},
+				Check: func(s *terraform.State) error {
+					if u := a.serverUser(s.RootModule().Resources[userAddr].Primary.ID); u.AccessExpiresAt != nil {
+						return fmt.Errorf("server still ends access at %v", u.AccessExpiresAt)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

@@ -1,0 +1,66 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// stringCheck is a string validator from a description and a check that
+// returns the problem with a value, or "".
+type stringCheck struct {
+	desc  string
+	check func(string) string
+}
+
+func (v stringCheck) Description(context.Context) string         { return v.desc }
+func (v stringCheck) MarkdownDescription(context.Context) string { return v.desc }
+
+func (v stringCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if msg := v.check(req.ConfigValue.ValueString()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.desc, msg)
+	}
+}
+
+func validEmail() validator.String {
+	return stringCheck{"email address", func(s string) string {
+		if api.ValidEmail(s) {
+			return ""
+		}
+		return fmt.Sprintf("%q is not a valid email address: one plain address such as ana@example.com, without a display name or spaces.", s)
+	}}
+}
+
+func validPhone() validator.String {
+	return stringCheck{"E.164 phone number", func(s string) string {
+		if s == "" || api.ValidPhone(s) {
+			return ""
+		}
+		return fmt.Sprintf("%q is not an E.164 phone number: a + then the country code and number, 7 to 15 digits, no spaces, such as +14155550123.", s)
+	}}
+}
+
+func validRoleKey() validator.String {
+	return stringCheck{"role key", func(s string) string {
+		if api.ValidRoleKey(s) {
+			return ""
+		}
+		return fmt.Sprintf("%q is not a role key: 2 to 32 lower-case letters, digits or underscores, starting with a letter, such as member or read_only.", s)
+	}}
+}
+
+func validRFC3339() validator.String {
+	return stringCheck{"RFC 3339 time", func(s string) string {
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			return fmt.Sprintf("%q is not an RFC 3339 time such as 2027-01-31T18:00:00Z.", s)
+		}
+		return ""
+	}}
+}
