@@ -28,7 +28,7 @@ const usage = `portald: the reference Portal API v1 server
 Usage:
   portald bootstrap --db FILE --partner NAME --owner-email EMAIL   create a partner, its first owner and a token
   portald bootstrap --db FILE --operator                            create a portal operator token
-  portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+  portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N] [--addr-file FILE]
 
 Run "portald COMMAND -h" for a command's flags.
 `
@@ -93,6 +93,7 @@ func serve(args []string, stderr io.Writer) error {
 	rate := fs.Float64("rate-limit", 0, "requests per second allowed per token; 0 turns limiting off")
 	burst := fs.Int("rate-burst", 0, "requests a token may make at once; default twice the rate")
 	publicURL := fs.String("public-url", "", "base URL of links in mails; default http://ADDR")
+	addrFile := fs.String("addr-file", "", "write the address listened on to this file once serving (useful with --addr 127.0.0.1:0)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,6 +116,11 @@ func serve(args []string, stderr io.Writer) error {
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if *addrFile != "" {
+		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
 	logger.Info("portald listening", "addr", ln.Addr().String(), "db", *db, "dev", *dev, "rate_limit", *rate)
 	select {
 	case err := <-errc:

@@ -178,12 +178,15 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.PartnerID = types.StringValue(pid)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("partner_id"), plan.PartnerID)...)
 	}
-	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
-		// Only spelling changed (email case, a time's offset): the framework
-		// marked the computed values unknown before the attribute plan
-		// modifiers ran; nothing will change, so keep them and plan nothing.
+	if !req.State.Raw.IsNull() && plan.AccessExpiresAt.Equal(state.AccessExpiresAt) {
+		// The framework marks computed values unknown on any change, but an
+		// update that leaves access_expires_at alone changes neither status
+		// nor last activity: keep them, so a reviewer sees only what moves
+		// (and a change of spelling alone, such as email case, plans nothing).
 		plan.Status, plan.LastActivityAt = state.Status, state.LastActivityAt
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+	}
+	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
 		return
 	}
 	if plan.Roles.IsNull() || plan.Roles.IsUnknown() || plan.PartnerID.IsUnknown() {
@@ -322,7 +325,15 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		addAPIError(&resp.Diagnostics, "Unable to update partner user", "user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, &resp.State, resp.Private)...)
+	// Status and last activity were planned from state when nothing that
+	// moves them changed; keep them (the next refresh reads the portal's).
+	m, d := userModelFromAPI(ctx, plan, u)
+	resp.Diagnostics.Append(d...)
+	if !plan.Status.IsUnknown() {
+		m.Status, m.LastActivityAt = plan.Status, plan.LastActivityAt
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setPrivateVersion(ctx, resp.Private, u.Version)...)
 }
 
 func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

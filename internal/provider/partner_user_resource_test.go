@@ -151,6 +151,8 @@ func TestAccUser_roleDriftIsPlannedBack(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(userAddr, tfjsonpath.New("roles"), roleSet("member")),
+					// A reviewer sees the roles move, not computed values turned unknown.
+					plancheck.ExpectKnownValue(userAddr, tfjsonpath.New("status"), knownvalue.StringExact(api.UserInvited)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{stateValue("roles", roleSet("member"))},
 				Check: func(*terraform.State) error {
