@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,12 +99,13 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request, p *principal)
 	if err := errors.Join(q.err(), err); err != nil {
 		return err
 	}
-	// Built-in roles come first (in rank order, cursor "~builtin:<n>"), then custom roles by key.
+	// Highest rank first, then by key; the cursor is the last role's place in
+	// that order, so a role deleted between pages does not restart the list.
 	all := []api.Role{}
 	for _, b := range api.BuiltinRoles {
 		all = append(all, builtinRole(b))
 	}
-	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+roleCols+` FROM roles WHERE partner_id = ? ORDER BY key`, pt.ID)
+	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+roleCols+` FROM roles WHERE partner_id = ?`, pt.ID)
 	if err != nil {
 		return err
 	}
@@ -118,15 +120,36 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request, p *principal)
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	slices.SortFunc(all, func(a, b api.Role) int { return compareRoleOrder(a.Rank, a.Key, b.Rank, b.Key) })
 	start := 0
 	if after != "" {
-		start = slices.IndexFunc(all, func(ro api.Role) bool { return ro.Key == after }) + 1
+		rank, key, ok := strings.Cut(after, ":")
+		n, err := strconv.Atoi(rank)
+		if !ok || err != nil {
+			return badRequest("page_token", "page_token is not one this server issued")
+		}
+		start = len(all)
+		for i, ro := range all {
+			if compareRoleOrder(ro.Rank, ro.Key, n, key) > 0 {
+				start = i
+				break
+			}
+		}
 	}
 	out := api.RoleList{Roles: all[start:min(len(all), start+size)]}
 	if start+size < len(all) {
-		out.NextPageToken = encodeCursor(out.Roles[len(out.Roles)-1].Key)
+		last := out.Roles[len(out.Roles)-1]
+		out.NextPageToken = encodeCursor(strconv.Itoa(last.Rank) + ":" + last.Key)
 	}
 	return sendJSON(w, out, 0)
+}
+
+// compareRoleOrder orders roles by rank, highest first, then by key.
+func compareRoleOrder(rankA int, keyA string, rankB int, keyB string) int {
+	if rankA != rankB {
+		return rankB - rankA
+	}
+	return strings.Compare(keyA, keyB)
 }
 
 // validateRole checks a custom role against the rules: a valid key that is
@@ -295,12 +318,17 @@ func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request, p *principal
 			return nil, err
 		}
 		var holders int
-		if err := tx.QueryRowContext(r.Context(), `SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id WHERE u.partner_id = ? AND g.role = ?`,
-			ro.PartnerID, ro.Key).Scan(&holders); err != nil {
+		if err := tx.QueryRowContext(r.Context(), `SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id
+			WHERE u.partner_id = ? AND g.role = ? AND u.deleted_at IS NULL`, ro.PartnerID, ro.Key).Scan(&holders); err != nil {
 			return nil, err
 		}
 		if holders > 0 {
 			return nil, conflict(api.CodeRoleInUse, "role %q is held by %d user(s); revoke it from them first", ro.Key, holders)
+		}
+		// Removed users keep their grants for a restore; a deleted role goes from them too.
+		if _, err := tx.ExecContext(r.Context(), `DELETE FROM grants WHERE role = ? AND user_id IN (SELECT id FROM users WHERE partner_id = ?)`,
+			ro.Key, ro.PartnerID); err != nil {
+			return nil, err
 		}
 		if _, err := tx.ExecContext(r.Context(), `DELETE FROM roles WHERE partner_id = ? AND key = ?`, ro.PartnerID, ro.Key); err != nil {
 			return nil, err

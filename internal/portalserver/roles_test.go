@@ -71,8 +71,16 @@ func TestCustomRoles(t *testing.T) {
 		t.Fatalf("after update %+v", ro)
 	}
 	wantProblem(t, w.Do(t, admin, http.MethodPatch, path+"/owner", api.RoleUpdate{Rank: ptr(5)}), http.StatusForbidden, api.CodeForbidden)
+	// A removed user's grant does not hold the role in use, and goes with it.
+	gone := w.user(w.PartnerID, "gone@acme.test", "billing")
+	wantStatus(t, w.Do(t, admin, http.MethodDelete, w.usersPath(w.PartnerID)+"/"+gone.ID, nil), http.StatusNoContent)
 	wantStatus(t, w.Do(t, admin, http.MethodDelete, path+"/billing", nil), http.StatusNoContent)
 	wantProblem(t, w.Do(t, admin, http.MethodGet, path+"/billing", nil), http.StatusNotFound, api.CodeNotFound)
+	var restored api.User
+	w.Do(t, w.OwnerToken, http.MethodPost, w.usersPath(w.PartnerID)+"/"+gone.ID+"/restore", nil).Decode(t, &restored)
+	if len(restored.Roles) != 0 {
+		t.Fatalf("restored user still holds the deleted role: %v", restored.Roles)
+	}
 }
 
 func TestGrants(t *testing.T) {
