@@ -64,7 +64,7 @@ func describeError(object string, err error) (detail, field string) {
 // name of this provider's resources.
 func userAttribute(field string) bool {
 	switch field {
-	case "email", "first_name", "last_name", "phone", "roles", "access_expires_at":
+	case "email", "first_name", "last_name", "phone", "roles", "access_expires_at", "role", "user_id", "rank", "permissions", "key", "name":
 		return true
 	}
 	return false

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -169,13 +168,10 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.PartnerID.IsUnknown() && req.State.Raw.IsNull() {
-		pid, err := r.data.defaultPartner(ctx)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("partner_id"), "No partner for this user", err.Error())
+	if req.State.Raw.IsNull() && plan.PartnerID.IsUnknown() {
+		if !r.data.planPartner(ctx, &plan.PartnerID, "user", &resp.Diagnostics) {
 			return
 		}
-		plan.PartnerID = types.StringValue(pid)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("partner_id"), plan.PartnerID)...)
 	}
 	if !req.State.Raw.IsNull() && plan.AccessExpiresAt.Equal(state.AccessExpiresAt) {
@@ -185,6 +181,9 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		// (and a change of spelling alone, such as email case, plans nothing).
 		plan.Status, plan.LastActivityAt = state.Status, state.LastActivityAt
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+	}
+	if !plan.Roles.IsNull() {
+		r.data.noteAuthoritativeRoles(plan.ID.ValueString(), path.Root("roles"), &resp.Diagnostics)
 	}
 	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
 		return
@@ -356,11 +355,9 @@ func (r *userResource) ImportState(ctx context.Context, req resource.ImportState
 		resp.Diagnostics.AddError("Invalid import id", err.Error())
 		return
 	}
-	if partnerID == "" {
-		if partnerID, err = r.data.defaultPartner(ctx); err != nil {
-			resp.Diagnostics.AddError("No partner for the import", err.Error()+`; or import with "PARTNER_ID/USER".`)
-			return
-		}
+	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/USER", &resp.Diagnostics)
+	if !ok {
+		return
 	}
 	id := ref
 	if strings.Contains(ref, "@") {
@@ -397,16 +394,9 @@ func parseUserImportID(id string) (partnerID, ref string, err error) {
 // saveUser writes the API's user into state over prior, keeping what the
 // configuration says where it means the same (email case, the same instant
 // written another way, roles left unmanaged), and the version for If-Match.
-func saveUser(ctx context.Context, prior userModel, u *api.User, state interface {
-	Set(context.Context, any) diag.Diagnostics
-}, private privateSetter) diag.Diagnostics {
+func saveUser(ctx context.Context, prior userModel, u *api.User, state stateSetter, private privateSetter) diag.Diagnostics {
 	m, diags := userModelFromAPI(ctx, prior, u)
-	if diags.HasError() {
-		return diags
-	}
-	diags.Append(state.Set(ctx, m)...)
-	diags.Append(setPrivateVersion(ctx, private, u.Version)...)
-	return diags
+	return saveState(ctx, m, diags, u.Version, state, private)
 }
 
 func userModelFromAPI(ctx context.Context, prior userModel, u *api.User) (userModel, diag.Diagnostics) {
@@ -511,31 +501,4 @@ func setStrings(ctx context.Context, s types.Set) ([]string, diag.Diagnostics) {
 	diags := s.ElementsAs(ctx, &out, false)
 	slices.Sort(out)
 	return out, diags
-}
-
-// privateSetter and privateGetter are the parts of private state used to
-// keep the object's version for If-Match, outside the schema.
-type privateSetter interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}
-
-type privateGetter interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-}
-
-func setPrivateVersion(ctx context.Context, p privateSetter, v int64) diag.Diagnostics {
-	if p == nil {
-		return nil
-	}
-	return p.SetKey(ctx, "version", []byte(strconv.FormatInt(v, 10)))
-}
-
-// privateVersion is the version read last; 0 (no If-Match) when unknown.
-func privateVersion(ctx context.Context, p privateGetter) (int64, diag.Diagnostics) {
-	b, diags := p.GetKey(ctx, "version")
-	if len(b) == 0 {
-		return 0, diags
-	}
-	v, _ := strconv.ParseInt(string(b), 10, 64)
-	return v, diags
 }

@@ -321,14 +321,17 @@ func TestAccUser_badInputFailsAtPlan(t *testing.T) {
   email             = "r@acme.test"
   access_expires_at = "next tuesday"`), `RFC 3339`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6,
-				Steps:                    []resource.TestStep{{Config: c.config, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
+	// The group returns only when its parallel subtests have finished.
+	t.Run("plans", func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: protoV6,
+					Steps:                    []resource.TestStep{{Config: c.config, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
+				})
 			})
-		})
-	}
+		}
+	})
 	// Nothing reached the server: only the owner and the admin exist.
 	list, err := a.client.Users.ListAll(context.Background(), a.PartnerID, api.UserListOptions{})
 	if err != nil || len(list) != 2 {

@@ -44,3 +44,7 @@ func (sameInstant) PlanModifyString(_ context.Context, req planmodifier.StringRe
 		resp.PlanValue = req.StateValue
 	}
 }
+
+func equalFoldValues(a, b interface{ ValueString() string }) bool {
+	return strings.EqualFold(a.ValueString(), b.ValueString())
+}

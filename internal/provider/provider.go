@@ -90,6 +90,9 @@ type providerData struct {
 	mu    sync.Mutex
 	me    *api.Me
 	roles map[string]map[string]api.Role // partner id → role key → role
+
+	ownersMu sync.Mutex
+	owners   map[string]*roleOwnership // user id → how its roles are managed (role_owners.go)
 }
 
 func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -153,7 +156,7 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		resp.Diagnostics.AddError("Invalid portal client configuration", err.Error())
 		return
 	}
-	data := &providerData{client: c, partnerID: partnerID, roles: map[string]map[string]api.Role{}}
+	data := &providerData{client: c, partnerID: partnerID, roles: map[string]map[string]api.Role{}, owners: map[string]*roleOwnership{}}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -161,6 +164,9 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 func (p *portalProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newUserResource,
+		newInviteResource,
+		newRoleAssignmentResource,
+		newRoleResource,
 	}
 }
 
@@ -224,6 +230,13 @@ func (d *providerData) partnerRoles(ctx context.Context, partnerID string) (map[
 	}
 	d.roles[partnerID] = byKey
 	return byKey, nil
+}
+
+// forgetRoles drops the cached roles of a partner after a custom role changed.
+func (d *providerData) forgetRoles(partnerID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.roles, partnerID)
 }
 
 // defaultPartner is the partner used when a resource sets none: the

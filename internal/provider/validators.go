@@ -64,3 +64,14 @@ func validRFC3339() validator.String {
 		return ""
 	}}
 }
+
+func durationBetween(lo, hi time.Duration) validator.String {
+	desc := fmt.Sprintf("duration from %s to %s", lo, hi)
+	return stringCheck{desc, func(s string) string {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < lo || d > hi {
+			return fmt.Sprintf("%q is not a %s, written like 72h or 90m (hours are the largest unit).", s, desc)
+		}
+		return ""
+	}}
+}

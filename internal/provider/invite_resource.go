@@ -1,0 +1,431 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = &inviteResource{}
+	_ resource.ResourceWithImportState = &inviteResource{}
+	_ resource.ResourceWithModifyPlan  = &inviteResource{}
+)
+
+// What an expired invite does in the plan.
+const (
+	onExpiryReinvite = "reinvite"
+	onExpiryKeep     = "keep"
+	onExpiryFail     = "fail"
+)
+
+func newInviteResource() resource.Resource { return &inviteResource{} }
+
+// inviteResource is portal_partner_invite: one invitation by email, kept as
+// the same resource from sent through accepted or expired.
+type inviteResource struct {
+	data *providerData
+}
+
+type inviteModel struct {
+	ID             types.String `tfsdk:"id"`
+	PartnerID      types.String `tfsdk:"partner_id"`
+	Email          types.String `tfsdk:"email"`
+	Roles          types.Set    `tfsdk:"roles"`
+	Lifetime       types.String `tfsdk:"lifetime"`
+	AccessDuration types.String `tfsdk:"access_duration"`
+	OnExpiry       types.String `tfsdk:"on_expiry"`
+	ResendTriggers types.Map    `tfsdk:"resend_triggers"`
+	Status         types.String `tfsdk:"status"`
+	ExpiresAt      types.String `tfsdk:"expires_at"`
+	RespondedAt    types.String `tfsdk:"responded_at"`
+	UserID         types.String `tfsdk:"user_id"`
+	SendCount      types.Int64  `tfsdk:"send_count"`
+	CreatedAt      types.String `tfsdk:"created_at"`
+}
+
+func (r *inviteResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_partner_invite"
+}
+
+func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		Description: "An invitation by email to join a partner, with a time-limited link. The resource stays the same from sent " +
+			"through accepted or expired: acceptance is not drift (`status` becomes `accepted` and `user_id` is filled in), and what " +
+			"expiry does is chosen with `on_expiry`. Once accepted, the roles belong to the user (manage them with `portal_partner_user` " +
+			"or `portal_role_assignment`) and `roles` here is no longer compared. Destroying a pending invite revokes it; destroying an " +
+			"accepted one leaves the user in place.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, Description: "The invite's id, such as `inv_0123abcd`.", PlanModifiers: keep,
+			},
+			"partner_id": schema.StringAttribute{
+				Optional: true, Computed: true,
+				Description:   "The partner the person is invited to. Defaults to the provider's `partner_id`, then to the partner of the API token. Changing it replaces the invite.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
+			},
+			"email": schema.StringAttribute{
+				Required:      true,
+				Description:   "The address the invitation is sent to, compared case-insensitively (a change of case alone plans nothing). Changing it replaces the invite.",
+				Validators:    []validator.String{validEmail()},
+				PlanModifiers: []planmodifier.String{caseInsensitive{}, stringplanmodifier.RequiresReplaceIf(emailReallyChanged, "A different address replaces the invite.", "A different address replaces the invite.")},
+			},
+			"roles": schema.SetAttribute{
+				ElementType: types.StringType, Optional: true, Computed: true,
+				Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, nil)),
+				Description: "The keys of the roles the person gets on accepting. A pending invite's roles update in place; once accepted, they belong to the user and are no longer compared. Roles above what the API token may grant fail at plan time.",
+				Validators:  []validator.Set{setvalidator.ValueStringsAre(validRoleKey())},
+			},
+			"lifetime": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("168h"),
+				Description: "How long the link works, as a duration such as `72h`: from one minute to `720h` (30 days). Default `168h` (7 days). A change applies from the next send.",
+				Validators:  []validator.String{durationBetween(time.Minute, api.MaxInviteLifetimeSeconds*time.Second)},
+			},
+			"access_duration": schema.StringAttribute{
+				Optional:    true,
+				Description: "Temporary access: the person's access ends this long after they accept, such as `720h`. Not set means access that does not end.",
+				Validators:  []validator.String{durationBetween(time.Minute, 100*365*24*time.Hour)},
+			},
+			"on_expiry": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(onExpiryReinvite),
+				Description: "What the plan does with an invite that expired unanswered: `reinvite` (default) plans an in-place resend with a new link and expiry; " +
+					"`keep` plans nothing and leaves it expired; `fail` fails the plan with a message naming the invite.",
+				Validators: []validator.String{stringvalidator.OneOf(onExpiryReinvite, onExpiryKeep, onExpiryFail)},
+			},
+			"resend_triggers": schema.MapAttribute{
+				ElementType: types.StringType, Optional: true,
+				Description: "Arbitrary values; changing any of them resends the invite in place (a new link and expiry) without replacing it.",
+			},
+			"status": schema.StringAttribute{
+				Computed: true, Description: "`pending` (sent, waiting), `accepted`, `expired` (the link's time ran out) or `revoked`.",
+			},
+			"expires_at": schema.StringAttribute{
+				Computed: true, Description: "When the current link stops working (RFC 3339).",
+			},
+			"responded_at": schema.StringAttribute{
+				Computed: true, Description: "When the person accepted (RFC 3339), or null.",
+			},
+			"user_id": schema.StringAttribute{
+				Computed: true, Description: "The id of the user the person became on accepting, or null while pending.",
+			},
+			"send_count": schema.Int64Attribute{
+				Computed: true, Description: "How many times the invitation was sent: 1, plus one per resend.",
+			},
+			"created_at": schema.StringAttribute{
+				Computed: true, Description: "When the invite was first sent (RFC 3339).", PlanModifiers: keep,
+			},
+		},
+	}
+}
+
+// emailReallyChanged replaces the invite for another address, not another case.
+func emailReallyChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsUnknown() && !equalFoldValues(req.StateValue, req.PlanValue)
+}
+
+func (r *inviteResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan defaults the partner, checks roles against the token's ceiling,
+// keeps an accepted invite's roles out of the comparison, and turns an
+// expired invite into a planned resend, nothing, or an error (on_expiry).
+func (r *inviteResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan, state inviteModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	creating := req.State.Raw.IsNull()
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if creating && !r.data.planPartner(ctx, &plan.PartnerID, "invite", &resp.Diagnostics) {
+		return
+	}
+	if !creating {
+		r.planExisting(ctx, &plan, state, &resp.Diagnostics)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+	if plan.Roles.IsUnknown() || plan.PartnerID.IsUnknown() || (!creating && state.Status.ValueString() == api.InviteAccepted) {
+		return
+	}
+	next, d := setStrings(ctx, plan.Roles)
+	resp.Diagnostics.Append(d...)
+	prev, d := setStrings(ctx, state.Roles)
+	resp.Diagnostics.Append(d...)
+	if !resp.Diagnostics.HasError() {
+		r.data.checkRoleChange(ctx, plan.PartnerID.ValueString(), path.Root("roles"), prev, next, &resp.Diagnostics)
+	}
+}
+
+// planExisting plans an update of an invite in state.
+func (r *inviteResource) planExisting(ctx context.Context, plan *inviteModel, state inviteModel, diags *diag.Diagnostics) {
+	status := state.Status.ValueString()
+	if status == api.InviteAccepted && (!plan.Roles.Equal(state.Roles) || !plan.AccessDuration.Equal(state.AccessDuration)) {
+		diags.AddAttributeWarning(path.Root("roles"), "Invitation already accepted",
+			fmt.Sprintf("%s accepted invitation %s, so its roles and access_duration no longer apply: the user %s holds their own roles now. "+
+				"This change only updates Terraform's record of the invite. Manage the user's roles with portal_partner_user or portal_role_assignment.",
+				state.Email.ValueString(), state.ID.ValueString(), state.UserID.ValueString()))
+	}
+	resend := !plan.ResendTriggers.Equal(state.ResendTriggers) && status != api.InviteAccepted
+	if status == api.InviteExpired {
+		switch plan.OnExpiry.ValueString() {
+		case onExpiryReinvite:
+			resend = true
+		case onExpiryFail:
+			diags.AddAttributeError(path.Root("on_expiry"), "Invitation expired",
+				fmt.Sprintf("The invitation %s to %s expired unanswered at %s (on_expiry = \"fail\"). Resend it by setting on_expiry = \"reinvite\" "+
+					"or changing resend_triggers, or remove the resource.", state.ID.ValueString(), state.Email.ValueString(), state.ExpiresAt.ValueString()))
+			return
+		}
+	}
+	// Computed values move only with a send; otherwise keep them, so the plan
+	// shows what really changes.
+	plan.Status, plan.ExpiresAt, plan.SendCount = state.Status, state.ExpiresAt, state.SendCount
+	plan.RespondedAt, plan.UserID = state.RespondedAt, state.UserID
+	if resend {
+		plan.Status = types.StringValue(api.InvitePending)
+		plan.ExpiresAt, plan.SendCount = types.StringUnknown(), types.Int64Unknown()
+	}
+}
+
+func (r *inviteResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan inviteModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	body, d := inviteCreateFromModel(ctx, plan)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	inv, err := r.data.client.Invites.Create(ctx, plan.PartnerID.ValueString(), body)
+	if err != nil {
+		addCreateInviteError(&resp.Diagnostics, plan, err)
+		return
+	}
+	resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
+}
+
+func addCreateInviteError(diags *diag.Diagnostics, plan inviteModel, err error) {
+	email := plan.Email.ValueString()
+	detail, _ := describeError("inviting "+email, err)
+	apiErr, _ := client.AsAPIError(err)
+	switch {
+	case apiErr != nil && apiErr.Code == api.CodeInviteExists:
+		detail += fmt.Sprintf("\n\nThis address already has a pending invitation. To manage it here, adopt it with an import block "+
+			"(use this resource's address):\n\nimport {\n  to = portal_partner_invite.<name>\n  id = %q\n}\n", apiErr.Problem.InviteID)
+	case apiErr != nil && (apiErr.Code == api.CodeEmailTaken || apiErr.Code == api.CodeUserDeleted):
+		detail += "\n\nThis address is already a user of the portal, so there is no one to invite. Manage that user with portal_partner_user " +
+			"(import it by email) instead."
+	}
+	diags.AddAttributeError(path.Root("email"), "Unable to invite "+email, detail)
+}
+
+func (r *inviteResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state inviteModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	inv, err := r.data.client.Invites.Get(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
+	if errors.Is(err, client.ErrNotFound) || (err == nil && inv.Status == api.InviteRevoked) {
+		resp.State.RemoveResource(ctx) // gone or revoked outside Terraform: planned as a new invite
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read invitation", "invite "+state.ID.ValueString(), err)
+		return
+	}
+	resp.Diagnostics.Append(saveInvite(ctx, state, inv, &resp.State, resp.Private)...)
+}
+
+func (r *inviteResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state inviteModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	version, d := privateVersion(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, id := state.PartnerID.ValueString(), state.ID.ValueString()
+	object := "invite " + id + " (" + state.Email.ValueString() + ")"
+	inv := (*api.Invite)(nil)
+	if state.Status.ValueString() == api.InviteAccepted {
+		// Only Terraform-side settings changed (on_expiry, lifetime, triggers): nothing to send.
+		got, err := r.data.client.Invites.Get(ctx, pid, id)
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to read invitation", object, err)
+			return
+		}
+		resp.Diagnostics.Append(saveInvite(ctx, plan, got, &resp.State, resp.Private)...)
+		return
+	}
+	if !plan.Roles.Equal(state.Roles) || !plan.AccessDuration.Equal(state.AccessDuration) {
+		upd, d := inviteUpdateFromModel(ctx, plan)
+		resp.Diagnostics.Append(d...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		var err error
+		if inv, err = r.data.client.Invites.Update(ctx, pid, id, upd, version); err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to update invitation", object, err)
+			return
+		}
+		resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
+	}
+	if plan.SendCount.IsUnknown() {
+		lifetime, _ := time.ParseDuration(plan.Lifetime.ValueString())
+		var err error
+		if inv, err = r.data.client.Invites.Resend(ctx, pid, id, api.InviteResend{LifetimeSeconds: int64(lifetime.Seconds())}); err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to resend invitation", object, err)
+			return
+		}
+	}
+	if inv == nil {
+		var err error
+		if inv, err = r.data.client.Invites.Get(ctx, pid, id); err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to read invitation", object, err)
+			return
+		}
+	}
+	resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
+}
+
+func (r *inviteResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state inviteModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A pending or expired invite is revoked; an accepted one is a record
+	// whose user stays, and a revoked one is already done.
+	_, err := r.data.client.Invites.Revoke(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
+	if err != nil && !errors.Is(err, client.ErrNotFound) && !client.IsCode(err, api.CodeInviteNotPending) {
+		addAPIError(&resp.Diagnostics, "Unable to revoke invitation", "invite "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
+	}
+}
+
+// ImportState adopts an invite by id, or "PARTNER_ID/INVITE_ID".
+func (r *inviteResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	partnerID, id, err := parseUserImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import id %q must be an invite id (inv_...) or PARTNER_ID/INVITE_ID", req.ID))
+		return
+	}
+	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/INVITE_ID", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_expiry"), onExpiryReinvite)...)
+}
+
+func saveInvite(ctx context.Context, prior inviteModel, inv *api.Invite, state stateSetter, private privateSetter) diag.Diagnostics {
+	m, diags := inviteModelFromAPI(ctx, prior, inv)
+	return saveState(ctx, m, diags, inv.Version, state, private)
+}
+
+func inviteModelFromAPI(ctx context.Context, prior inviteModel, inv *api.Invite) (inviteModel, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	m := prior
+	m.ID = types.StringValue(inv.ID)
+	m.PartnerID = types.StringValue(inv.PartnerID)
+	if !equalFoldValues(prior.Email, types.StringValue(inv.Email)) {
+		m.Email = types.StringValue(inv.Email)
+	}
+	if inv.Status != api.InviteAccepted || prior.Roles.IsNull() || prior.Roles.IsUnknown() {
+		roles, d := types.SetValueFrom(ctx, types.StringType, inv.Roles)
+		diags.Append(d...)
+		m.Roles = roles
+	}
+	m.Lifetime = keepDuration(prior.Lifetime, inv.LifetimeSeconds, "168h")
+	m.AccessDuration = keepDuration(prior.AccessDuration, inv.AccessDurationSeconds, "")
+	if m.OnExpiry.IsNull() || m.OnExpiry.IsUnknown() {
+		m.OnExpiry = types.StringValue(onExpiryReinvite)
+	}
+	if m.ResendTriggers.IsUnknown() {
+		m.ResendTriggers = types.MapNull(types.StringType)
+	}
+	m.Status = types.StringValue(inv.Status)
+	m.ExpiresAt = types.StringValue(inv.ExpiresAt.UTC().Format(time.RFC3339Nano))
+	m.RespondedAt = timeString(inv.RespondedAt)
+	m.UserID = types.StringNull()
+	if inv.UserID != "" {
+		m.UserID = types.StringValue(inv.UserID)
+	}
+	m.SendCount = types.Int64Value(inv.SendCount)
+	m.CreatedAt = types.StringValue(inv.CreatedAt.UTC().Format(time.RFC3339Nano))
+	return m, diags
+}
+
+// keepDuration is the prior duration string when it means the same number of
+// seconds, else the API's seconds as a duration; zero is null (or def).
+func keepDuration(prior types.String, seconds int64, def string) types.String {
+	if seconds == 0 && def == "" {
+		return types.StringNull()
+	}
+	if d, err := time.ParseDuration(prior.ValueString()); err == nil && int64(d.Seconds()) == seconds {
+		return prior
+	}
+	if seconds == 0 {
+		return types.StringValue(def)
+	}
+	return types.StringValue(compactDuration(time.Duration(seconds) * time.Second))
+}
+
+// compactDuration writes 168h rather than Go's 168h0m0s.
+func compactDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func inviteCreateFromModel(ctx context.Context, m inviteModel) (api.InviteCreate, diag.Diagnostics) {
+	roles, diags := setStrings(ctx, m.Roles)
+	lifetime, _ := time.ParseDuration(m.Lifetime.ValueString())
+	access, _ := time.ParseDuration(m.AccessDuration.ValueString())
+	return api.InviteCreate{Email: m.Email.ValueString(), Roles: roles,
+		LifetimeSeconds: int64(lifetime.Seconds()), AccessDurationSeconds: int64(access.Seconds())}, diags
+}
+
+func inviteUpdateFromModel(ctx context.Context, m inviteModel) (api.InviteUpdate, diag.Diagnostics) {
+	roles, diags := setStrings(ctx, m.Roles)
+	access, _ := time.ParseDuration(m.AccessDuration.ValueString())
+	seconds := int64(access.Seconds())
+	return api.InviteUpdate{Roles: &roles, AccessDurationSeconds: &seconds}, diags
+}

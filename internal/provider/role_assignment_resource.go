@@ -1,0 +1,287 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = &roleAssignmentResource{}
+	_ resource.ResourceWithImportState = &roleAssignmentResource{}
+	_ resource.ResourceWithModifyPlan  = &roleAssignmentResource{}
+)
+
+func newRoleAssignmentResource() resource.Resource { return &roleAssignmentResource{} }
+
+// roleAssignmentResource is portal_role_assignment: one role granted to one
+// user, added to whatever other roles the user holds.
+type roleAssignmentResource struct {
+	data *providerData
+}
+
+type roleAssignmentModel struct {
+	ID        types.String `tfsdk:"id"`
+	PartnerID types.String `tfsdk:"partner_id"`
+	UserID    types.String `tfsdk:"user_id"`
+	Role      types.String `tfsdk:"role"`
+	GrantedAt types.String `tfsdk:"granted_at"`
+	GrantedBy types.String `tfsdk:"granted_by"`
+}
+
+func (r *roleAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_role_assignment"
+}
+
+func (r *roleAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "One role granted to one user of a partner. It is additive: the user's other roles are left alone. " +
+			"A grant revoked in the portal by hand shows as drift and apply grants it again; destroying it revokes the role. " +
+			"Do not combine it with `roles` on a `portal_partner_user` of the same user: that list is authoritative and the two would undo each other.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:      true,
+				Description:   "`USER_ID/ROLE`, such as `usr_0123abcd/member`.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"partner_id": schema.StringAttribute{
+				Optional:      true,
+				Computed:      true,
+				Description:   "The partner the user belongs to. Defaults to the provider's `partner_id`, then to the partner of the API token. Changing it replaces the grant.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
+			},
+			"user_id": schema.StringAttribute{
+				Required:      true,
+				Description:   "The id of the user who gets the role, such as `usr_0123abcd`. The user may still be `invited`. Changing it replaces the grant.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"role": schema.StringAttribute{
+				Required: true,
+				Description: "The key of the role granted: built-in (`owner`, `admin`, `manager`, `member`, `read_only`) or custom. " +
+					"A role the partner does not have, or above what the API token may grant, fails at plan time. Changing it replaces the grant.",
+				Validators:    []validator.String{validRoleKey()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"granted_at": schema.StringAttribute{
+				Computed:      true,
+				Description:   "When the role was granted (RFC 3339).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"granted_by": schema.StringAttribute{
+				Computed:      true,
+				Description:   "The id of the actor who granted the role: a user id, or an operator token's id.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *roleAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan fills in the default partner and the id, checks a new grant's
+// role before anything is sent (unknown role, role above the token's
+// ceiling), and notes the grant so that a user whose roles are also set by
+// portal_partner_user.roles gets a warning.
+func (r *roleAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan roleAssignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	userKnown := !plan.UserID.IsNull() && !plan.UserID.IsUnknown()
+	roleKnown := !plan.Role.IsNull() && !plan.Role.IsUnknown()
+	if creating && plan.PartnerID.IsUnknown() {
+		if !r.data.planPartner(ctx, &plan.PartnerID, "role assignment", &resp.Diagnostics) {
+			return
+		}
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("partner_id"), plan.PartnerID)...)
+	}
+	if creating && plan.ID.IsUnknown() && userKnown && roleKnown {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), assignmentID(plan.UserID.ValueString(), plan.Role.ValueString()))...)
+	}
+	if userKnown {
+		r.data.noteAssignment(plan.UserID.ValueString(), plan.Role.ValueString(), path.Root("role"), &resp.Diagnostics)
+	}
+	// The role is checked even while user_id is unknown (a user created in
+	// the same apply): the check depends only on the partner and the token.
+	if creating && !plan.PartnerID.IsUnknown() && !plan.PartnerID.IsNull() && roleKnown {
+		r.data.checkRoleChange(ctx, plan.PartnerID.ValueString(), path.Root("role"), nil, []string{plan.Role.ValueString()}, &resp.Diagnostics)
+	}
+}
+
+func (r *roleAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan roleAssignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, userID, role := plan.PartnerID.ValueString(), plan.UserID.ValueString(), plan.Role.ValueString()
+	g, err := r.data.client.Grants.Grant(ctx, pid, userID, role)
+	if err != nil {
+		r.addGrantError(ctx, &resp.Diagnostics, pid, userID, role, err)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, assignmentModelFromAPI(pid, g))...)
+}
+
+// addGrantError explains a failed grant: a removed user, a user or role that
+// does not exist, or the server's answer as it is.
+func (r *roleAssignmentResource) addGrantError(ctx context.Context, diags *diag.Diagnostics, partnerID, userID, role string, err error) {
+	const summary = "Unable to grant role"
+	object := fmt.Sprintf("granting role %q to user %s of partner %s", role, userID, partnerID)
+	apiErr, _ := client.AsAPIError(err)
+	switch {
+	case apiErr != nil && apiErr.Code == api.CodeUserDeleted:
+		detail, _ := describeError(object, err)
+		diags.AddAttributeError(path.Root("user_id"), summary, detail+fmt.Sprintf("\n\nUser %s was removed from partner %s, so it cannot be granted roles. "+
+			"Restore the account first (for example with restore_if_deleted = true on its portal_partner_user), or remove this role assignment.", userID, partnerID))
+	case errors.Is(err, client.ErrNotFound):
+		detail, _ := describeError(object, err)
+		// The same 404 answers a missing user and a missing role: ask which.
+		if _, uerr := r.data.client.Users.Get(ctx, partnerID, userID); errors.Is(uerr, client.ErrNotFound) {
+			diags.AddAttributeError(path.Root("user_id"), summary, detail+fmt.Sprintf("\n\nPartner %s has no user %s. Check user_id, and the partner_id the grant is made in.", partnerID, userID))
+			return
+		}
+		diags.AddAttributeError(path.Root("role"), summary, detail+fmt.Sprintf("\n\nPartner %s has no role %q.", partnerID, role))
+	case apiErr != nil && apiErr.Code == api.CodeRoleAboveCeiling:
+		detail, _ := describeError(object, err)
+		diags.AddAttributeError(path.Root("role"), summary, detail)
+	default:
+		addAPIError(diags, summary, object, err)
+	}
+}
+
+// Read drops the grant from state when it is gone: the role was revoked
+// outside Terraform, or the user was removed. The plan then grants it again.
+func (r *roleAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state roleAssignmentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, userID, role := state.PartnerID.ValueString(), state.UserID.ValueString(), state.Role.ValueString()
+	list, err := r.data.client.Grants.List(ctx, pid, userID)
+	if errors.Is(err, client.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read role assignment", fmt.Sprintf("roles of user %s of partner %s", userID, pid), err)
+		return
+	}
+	g := findGrant(list, role)
+	if g == nil {
+		resp.State.RemoveResource(ctx) // revoked outside Terraform
+		return
+	}
+	// A removed user keeps its grants on the server, but holds no access:
+	// only a held grant needs this second look.
+	u, err := r.data.client.Users.Get(ctx, pid, userID)
+	if errors.Is(err, client.ErrNotFound) || (err == nil && u.Status == api.UserDeleted) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read role assignment", "user "+userID+" of partner "+pid, err)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, assignmentModelFromAPI(pid, g))...)
+}
+
+// Update is never called: every argument requires replacement.
+func (r *roleAssignmentResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.Diagnostics.AddError("Update not supported",
+		"A role assignment is never updated in place: changing partner_id, user_id or role replaces it. This is a bug in the provider.")
+}
+
+func (r *roleAssignmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state roleAssignmentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, userID, role := state.PartnerID.ValueString(), state.UserID.ValueString(), state.Role.ValueString()
+	err := r.data.client.Grants.Revoke(ctx, pid, userID, role)
+	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeUserDeleted {
+		return // the user was removed, and with it all access
+	}
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		addAPIError(&resp.Diagnostics, "Unable to revoke role", fmt.Sprintf("revoking role %q from user %s of partner %s", role, userID, pid), err)
+	}
+}
+
+// ImportState adopts a grant the user holds: "USER_ID/ROLE", or
+// "PARTNER_ID/USER_ID/ROLE" for a partner other than the default.
+func (r *roleAssignmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	partnerID, userID, role, err := parseAssignmentImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", err.Error())
+		return
+	}
+	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/USER_ID/ROLE", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), assignmentID(userID, role))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_id"), userID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("role"), role)...)
+}
+
+// parseAssignmentImportID splits "[PARTNER_ID/]USER_ID/ROLE".
+func parseAssignmentImportID(id string) (partnerID, userID, role string, err error) {
+	parts := strings.Split(strings.TrimSpace(id), "/")
+	if slices.Contains(parts, "") {
+		parts = nil
+	}
+	switch len(parts) {
+	case 2:
+		return "", parts[0], parts[1], nil
+	case 3:
+		return parts[0], parts[1], parts[2], nil
+	}
+	return "", "", "", fmt.Errorf("import id %q must be USER_ID/ROLE (such as usr_0123abcd/member) or PARTNER_ID/USER_ID/ROLE", id)
+}
+
+func assignmentID(userID, role string) string { return userID + "/" + role }
+
+func findGrant(list *api.GrantList, role string) *api.Grant {
+	for i := range list.Grants {
+		if list.Grants[i].Role == role {
+			return &list.Grants[i]
+		}
+	}
+	return nil
+}
+
+func assignmentModelFromAPI(partnerID string, g *api.Grant) roleAssignmentModel {
+	return roleAssignmentModel{
+		ID:        types.StringValue(assignmentID(g.UserID, g.Role)),
+		PartnerID: types.StringValue(partnerID),
+		UserID:    types.StringValue(g.UserID),
+		Role:      types.StringValue(g.Role),
+		GrantedAt: types.StringValue(g.GrantedAt.UTC().Format(time.RFC3339Nano)),
+		GrantedBy: types.StringValue(g.GrantedBy),
+	}
+}

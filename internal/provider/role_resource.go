@@ -1,0 +1,509 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = &roleResource{}
+	_ resource.ResourceWithImportState    = &roleResource{}
+	_ resource.ResourceWithModifyPlan     = &roleResource{}
+	_ resource.ResourceWithValidateConfig = &roleResource{}
+)
+
+func newRoleResource() resource.Resource { return &roleResource{} }
+
+// roleResource is portal_role: a custom role of a partner.
+type roleResource struct {
+	data *providerData
+}
+
+type roleModel struct {
+	ID          types.String `tfsdk:"id"`
+	PartnerID   types.String `tfsdk:"partner_id"`
+	Key         types.String `tfsdk:"key"`
+	Name        types.String `tfsdk:"name"`
+	Description types.String `tfsdk:"description"`
+	Rank        types.Int64  `tfsdk:"rank"`
+	Permissions types.Set    `tfsdk:"permissions"`
+	CreatedAt   types.String `tfsdk:"created_at"`
+	UpdatedAt   types.String `tfsdk:"updated_at"`
+}
+
+func (r *roleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_role"
+}
+
+func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "A custom role of a partner: a named set of permissions with a rank, to grant with `portal_partner_user.roles` or " +
+			"`portal_role_assignment` when no built-in role fits the minimum-permission rule. The API token must rank above the role and " +
+			"hold every permission it gives. A role still held by users cannot be destroyed: revoke it from them first.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:      true,
+				Description:   "The role's key, which identifies it within its partner.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"partner_id": schema.StringAttribute{
+				Optional:      true,
+				Computed:      true,
+				Description:   "The partner the role belongs to. Defaults to the provider's `partner_id`, then to the partner of the API token. Changing it replaces the role.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
+			},
+			"key": schema.StringAttribute{
+				Required: true,
+				Description: "The role's key, used to grant it: 2 to 32 lower-case letters, digits or underscores, starting with a letter, such as `billing`. " +
+					"It cannot be the key of a built-in role (`owner`, `admin`, `manager`, `member`, `read_only`). Changing it replaces the role.",
+				Validators:    []validator.String{validRoleKey(), notBuiltinRole()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				Required:    true,
+				Description: "The role's display name, 1 to 100 characters, such as `Billing`.",
+				Validators:  []validator.String{stringvalidator.LengthBetween(1, 100)},
+			},
+			"description": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Default:     stringdefault.StaticString(""),
+				Description: "What the role is for. Default `\"\"`.",
+			},
+			"rank": schema.Int64Attribute{
+				Required: true,
+				Description: "The role's rank, from 1 to 99, which orders it among the built-in roles (owner 100, admin 80, manager 60, member 40, read_only 20): " +
+					"who may grant it and whom its holders may change. It must be below the rank of the API token's role. Changed in place.",
+				Validators: []validator.Int64{int64validator.Between(1, 99)},
+			},
+			"permissions": schema.SetAttribute{
+				ElementType: types.StringType,
+				Required:    true,
+				Description: "What the role's holders may do, any of: " + strings.Join(backquoteAll(api.AllPermissions), ", ") + ". " +
+					"An edit permission (`*.manage` or `*.write`) needs its read permission in the set too: `users.manage` with `users.read`, " +
+					"`data.write` with `data.read`, `partner.manage` with `partner.read`, `roles.manage` with `roles.read`. " +
+					"The API token's role must hold each of them. Changed in place.",
+				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(api.AllPermissions...))},
+			},
+			"created_at": schema.StringAttribute{
+				Computed:      true,
+				Description:   "When the role was created (RFC 3339).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"updated_at": schema.StringAttribute{
+				Computed:    true,
+				Description: "When the role was last changed (RFC 3339).",
+			},
+		},
+	}
+}
+
+func (r *roleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig refuses an edit permission without its read permission.
+func (r *roleResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var perms types.Set
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("permissions"), &perms)...)
+	if resp.Diagnostics.HasError() || perms.IsNull() || perms.IsUnknown() {
+		return
+	}
+	var elems []types.String
+	resp.Diagnostics.Append(perms.ElementsAs(ctx, &elems, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	have := map[string]bool{}
+	for _, e := range elems {
+		if e.IsUnknown() {
+			return // not known until apply: the server checks it
+		}
+		have[e.ValueString()] = true
+	}
+	for _, p := range slices.Sorted(maps.Keys(have)) {
+		if read := api.ImpliedRead(p); read != "" && !have[read] {
+			resp.Diagnostics.AddAttributeError(path.Root("permissions"), "Edit permission without its read permission",
+				fmt.Sprintf("%s requires %s: an edit permission implies its read permission. Add %q to permissions.", p, read, read))
+		}
+	}
+}
+
+// ModifyPlan fills in the default partner and the id, and checks before
+// anything is sent what the server would refuse: a rank not below the API
+// token's, and permissions the token's role does not hold. A planned role is
+// noted for the plan-time role checks of portal_partner_user.
+func (r *roleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	var plan, state roleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A new key or partner replaces the role with a new one, whose id and
+	// times are not the old one's (Terraform plans the create half again
+	// without state; this keeps the first plan right too).
+	replacing := !creating && (!plan.Key.Equal(state.Key) || !plan.PartnerID.Equal(state.PartnerID))
+	fresh := creating || replacing
+	if fresh {
+		if !r.data.planPartner(ctx, &plan.PartnerID, "role", &resp.Diagnostics) {
+			return
+		}
+		plan.ID = plan.Key // unknown while the key is
+		plan.CreatedAt, plan.UpdatedAt = types.StringUnknown(), types.StringUnknown()
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	if !fresh && sameRoleSettings(plan, state) {
+		return
+	}
+	me, err := r.data.whoAmI(ctx)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to check the role", "reading GET /v1/me for the API token's role", err)
+		return
+	}
+	holder := tokenRoleLabel(me)
+	if !creating && state.Rank.ValueInt64() >= int64(me.Rank) {
+		resp.Diagnostics.AddAttributeError(path.Root("rank"), "Role ranks too high for this API token",
+			fmt.Sprintf("Role %q has rank %d, which is not below the rank of %s (%d), so this token cannot change it. Use a token of a higher role.",
+				state.Key.ValueString(), state.Rank.ValueInt64(), holder, me.Rank))
+	}
+	if rank := plan.Rank; !rank.IsUnknown() && !rank.IsNull() && (fresh || !rank.Equal(state.Rank)) && rank.ValueInt64() >= int64(me.Rank) {
+		resp.Diagnostics.AddAttributeError(path.Root("rank"), "Rank not below the API token's",
+			fmt.Sprintf("rank %d is not below the rank of %s (%d). A custom role ranks below the role of the token that creates or changes it: "+
+				"choose a lower rank, or use a token of a higher role.", rank.ValueInt64(), holder, me.Rank))
+	}
+	if !plan.Permissions.IsUnknown() && (fresh || !plan.Permissions.Equal(state.Permissions)) {
+		perms, d := setStrings(ctx, plan.Permissions)
+		resp.Diagnostics.Append(d...)
+		var lacking []string
+		for _, p := range perms {
+			if slices.Contains(api.AllPermissions, p) && !slices.Contains(me.Permissions, p) {
+				lacking = append(lacking, p)
+			}
+		}
+		if len(lacking) > 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("permissions"), "Permission the API token's role does not hold",
+				fmt.Sprintf("%s does not hold %s, so cannot give it to a role. Leave it out, or use a token whose role holds it.",
+					capitalize(holder), strings.Join(lacking, ", ")))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.data.notePlannedRole(ctx, plan)
+}
+
+// sameRoleSettings reports whether the plan changes nothing the role configures.
+func sameRoleSettings(plan, state roleModel) bool {
+	return plan.PartnerID.Equal(state.PartnerID) && plan.Key.Equal(state.Key) && plan.Name.Equal(state.Name) &&
+		plan.Description.Equal(state.Description) && plan.Rank.Equal(state.Rank) && plan.Permissions.Equal(state.Permissions)
+}
+
+// tokenRoleLabel names the API token's role for messages.
+func tokenRoleLabel(me *api.Me) string {
+	if me.Role == "" {
+		return "this " + me.Kind + " token"
+	}
+	return "this token's role " + me.Role
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// notePlannedRole adds a role being created or changed in this plan to the
+// cached roles of its partner, so that portal_partner_user, planned after
+// the role it references, checks its roles against the role as planned
+// rather than failing on a role that does not exist yet. The apply calls
+// forgetRoles once the role is written, so the server's roles count then.
+func (d *providerData) notePlannedRole(ctx context.Context, plan roleModel) {
+	if plan.PartnerID.IsUnknown() || plan.Key.IsUnknown() || plan.Rank.IsUnknown() || plan.Permissions.IsUnknown() {
+		return
+	}
+	pid := plan.PartnerID.ValueString()
+	if _, err := d.partnerRoles(ctx, pid); err != nil {
+		return // whoever needs the roles reports the error
+	}
+	perms, _ := setStrings(ctx, plan.Permissions)
+	role := api.Role{Key: plan.Key.ValueString(), Name: plan.Name.ValueString(), Description: plan.Description.ValueString(),
+		Rank: int(plan.Rank.ValueInt64()), Permissions: perms, PartnerID: pid}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	// Copy on write: a caller may be reading the map it was given.
+	byKey := maps.Clone(d.roles[pid])
+	if byKey == nil {
+		byKey = map[string]api.Role{}
+	}
+	byKey[role.Key] = role
+	d.roles[pid] = byKey
+}
+
+func (r *roleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan roleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	body, d := roleCreateFromModel(ctx, plan)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid := plan.PartnerID.ValueString()
+	ro, err := r.data.client.Roles.Create(ctx, pid, body)
+	r.data.forgetRoles(pid)
+	if err != nil {
+		detail, _ := describeError("creating role "+body.Key+" in partner "+pid, err)
+		if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeRoleExists {
+			detail += fmt.Sprintf("\n\nThe partner already has a role with this key. To manage it here instead, adopt it with an import block "+
+				"(use this resource's address), then plan again:\n\nimport {\n  to = portal_role.<name>\n  id = %q\n}\n", pid+"/"+body.Key)
+		}
+		resp.Diagnostics.AddAttributeError(path.Root("key"), "Unable to create role", detail)
+		return
+	}
+	resp.Diagnostics.Append(saveRole(ctx, ro, &resp.State, resp.Private)...)
+}
+
+func (r *roleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state roleModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, key := state.PartnerID.ValueString(), state.Key.ValueString()
+	ro, err := r.data.client.Roles.Get(ctx, pid, key)
+	if errors.Is(err, client.ErrNotFound) {
+		resp.State.RemoveResource(ctx) // deleted outside Terraform: plan creates it again
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read role", "role "+key+" of partner "+pid, err)
+		return
+	}
+	if ro.BuiltIn {
+		resp.Diagnostics.AddError("Built-in role", fmt.Sprintf("%q is a built-in role of the portal, which cannot be managed as portal_role. "+
+			"Grant it by its key; only custom roles are imported.", key))
+		return
+	}
+	resp.Diagnostics.Append(saveRole(ctx, ro, &resp.State, resp.Private)...)
+}
+
+func (r *roleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state roleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	upd, d := roleUpdateFromModel(ctx, plan, state)
+	resp.Diagnostics.Append(d...)
+	version, d := privateVersion(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, key := state.PartnerID.ValueString(), state.Key.ValueString()
+	ro, err := r.data.client.Roles.Update(ctx, pid, key, upd, version)
+	r.data.forgetRoles(pid)
+	if errors.Is(err, client.ErrPreconditionFailed) {
+		detail, _ := describeError("role "+key+" of partner "+pid, err)
+		resp.Diagnostics.AddError("Role changed since it was read",
+			"Someone changed this role in the portal (or another apply did) after Terraform read it, so this update was refused rather than "+
+				"overwrite their change. Run terraform plan again to see the role as it is now.\n\n"+detail)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to update role", "role "+key+" of partner "+pid, err)
+		return
+	}
+	resp.Diagnostics.Append(saveRole(ctx, ro, &resp.State, resp.Private)...)
+}
+
+func (r *roleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state roleModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, key := state.PartnerID.ValueString(), state.Key.ValueString()
+	err := r.data.client.Roles.Delete(ctx, pid, key, 0)
+	r.data.forgetRoles(pid)
+	if err == nil || errors.Is(err, client.ErrNotFound) {
+		return
+	}
+	detail, _ := describeError("role "+key+" of partner "+pid, err)
+	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeRoleInUse {
+		detail += "\n\nThe role is still held by users, and a role is deleted only once nobody holds it: revoke it from them first " +
+			"(remove it from their portal_partner_user roles, or destroy the portal_role_assignment that grants it), then destroy the role." +
+			r.holders(ctx, pid, key)
+		resp.Diagnostics.AddError("Role still in use", detail)
+		return
+	}
+	resp.Diagnostics.AddError("Unable to delete role", detail)
+}
+
+// holders names the users holding a role, for the role_in_use message;
+// "" when they cannot be listed.
+func (r *roleResource) holders(ctx context.Context, partnerID, key string) string {
+	users, err := r.data.client.Users.ListAll(ctx, partnerID, api.UserListOptions{Role: key, IncludeDeleted: true})
+	if err != nil || len(users) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(users))
+	for i, u := range users {
+		if i == 10 {
+			names = append(names, fmt.Sprintf("and %d more", len(users)-10))
+			break
+		}
+		name := u.Email + " (" + u.ID + ")"
+		if u.Status == api.UserDeleted {
+			name += ", a removed user who still holds it"
+		}
+		names = append(names, name)
+	}
+	return "\n\nHeld by: " + strings.Join(names, "; ") + "."
+}
+
+// ImportState adopts an existing custom role by key, or "PARTNER_ID/KEY".
+func (r *roleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	partnerID, key, err := parseRoleImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", err.Error())
+		return
+	}
+	if _, builtin := api.Builtin(key); builtin {
+		resp.Diagnostics.AddError("Built-in role", fmt.Sprintf("%q is a built-in role of the portal, which cannot be managed as portal_role. "+
+			"Grant it by its key; only custom roles are imported.", key))
+		return
+	}
+	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/KEY", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), key)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("key"), key)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
+}
+
+// parseRoleImportID splits "[PARTNER_ID/]KEY".
+func parseRoleImportID(id string) (partnerID, key string, err error) {
+	id = strings.TrimSpace(id)
+	parts := strings.Split(id, "/")
+	switch {
+	case len(parts) == 1 && api.ValidRoleKey(parts[0]):
+		return "", parts[0], nil
+	case len(parts) == 2 && parts[0] != "" && api.ValidRoleKey(parts[1]):
+		return parts[0], parts[1], nil
+	}
+	return "", "", fmt.Errorf("import id %q must be a role key, such as billing, or PARTNER_ID/KEY", id)
+}
+
+// saveRole writes the API's role into state, and its version for If-Match.
+func saveRole(ctx context.Context, ro *api.Role, state stateSetter, private privateSetter) diag.Diagnostics {
+	m, diags := roleModelFromAPI(ctx, ro)
+	return saveState(ctx, m, diags, ro.Version, state, private)
+}
+
+func roleModelFromAPI(ctx context.Context, ro *api.Role) (roleModel, diag.Diagnostics) {
+	perms, diags := types.SetValueFrom(ctx, types.StringType, ro.Permissions)
+	return roleModel{
+		ID:          types.StringValue(ro.Key),
+		PartnerID:   types.StringValue(ro.PartnerID),
+		Key:         types.StringValue(ro.Key),
+		Name:        types.StringValue(ro.Name),
+		Description: types.StringValue(ro.Description),
+		Rank:        types.Int64Value(int64(ro.Rank)),
+		Permissions: perms,
+		CreatedAt:   types.StringValue(ro.CreatedAt.UTC().Format(time.RFC3339Nano)),
+		UpdatedAt:   types.StringValue(ro.UpdatedAt.UTC().Format(time.RFC3339Nano)),
+	}, diags
+}
+
+func roleCreateFromModel(ctx context.Context, m roleModel) (api.RoleCreate, diag.Diagnostics) {
+	perms, diags := setStrings(ctx, m.Permissions)
+	return api.RoleCreate{
+		Key:         m.Key.ValueString(),
+		Name:        m.Name.ValueString(),
+		Description: m.Description.ValueString(),
+		Rank:        int(m.Rank.ValueInt64()),
+		Permissions: perms,
+	}, diags
+}
+
+// roleUpdateFromModel builds the PATCH that makes the role match the plan,
+// with only what changed: the server checks the permissions it is sent
+// against the token's, so unchanged ones are left out.
+func roleUpdateFromModel(ctx context.Context, plan, state roleModel) (api.RoleUpdate, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var u api.RoleUpdate
+	if !plan.Name.Equal(state.Name) {
+		s := plan.Name.ValueString()
+		u.Name = &s
+	}
+	if !plan.Description.Equal(state.Description) {
+		s := plan.Description.ValueString()
+		u.Description = &s
+	}
+	if !plan.Rank.Equal(state.Rank) {
+		n := int(plan.Rank.ValueInt64())
+		u.Rank = &n
+	}
+	if !plan.Permissions.Equal(state.Permissions) {
+		perms, d := setStrings(ctx, plan.Permissions)
+		diags.Append(d...)
+		u.Permissions = &perms
+	}
+	return u, diags
+}
+
+// notBuiltinRole refuses the key of a built-in role for a custom role.
+func notBuiltinRole() validator.String {
+	return stringCheck{"custom role key", func(s string) string {
+		if _, builtin := api.Builtin(s); !builtin {
+			return ""
+		}
+		return fmt.Sprintf("%q is the key of a built-in role (owner, admin, manager, member, read_only), which cannot be defined again: "+
+			"give the custom role a key of its own, such as billing.", s)
+	}}
+}
+
+func backquoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = "`" + v + "`"
+	}
+	return out
+}
