@@ -113,6 +113,7 @@ type Client struct {
 	maxRetries int
 	waitMin    time.Duration
 	waitMax    time.Duration
+	pacer      *pacer
 }
 
 // New returns a Client for cfg. It makes no network call.
@@ -135,6 +136,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetries: max(cfg.MaxRetries, 0),
 		waitMin:    cmpOr(cfg.RetryWaitMin, defaultRetryWaitMin),
 		waitMax:    cmpOr(cfg.RetryWaitMax, defaultRetryWaitMax),
+		pacer:      newPacer(),
 	}
 	if cfg.MaxRetries == 0 {
 		c.maxRetries = defaultMaxRetries

@@ -4,12 +4,17 @@ package client_test
 // must, wantErr, ...) are at the top of server_test.go.
 
 import (
+	"context"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 	"github.com/partnerportal/terraform-provider-portal/internal/client"
+	"github.com/partnerportal/terraform-provider-portal/internal/portaltest"
 )
 
 // anonymous is the token of a person following an emailed link, who has
@@ -285,5 +290,37 @@ func TestServerRoles(t *testing.T) {
 	wantErr(t, err, client.ErrNotFound, api.CodeNotFound)
 	if n := len(must(f.owner.Roles.ListAll(f.ctx, f.pid))(t)); n != len(api.BuiltinRoles) {
 		t.Errorf("%d roles after deleting the custom one; want %d", n, len(api.BuiltinRoles))
+	}
+}
+
+// TestServerPacingAvoids429 runs 60 requests from 4 workers against a portald
+// limited to 20 requests a second (burst 5): the client paces itself from the
+// RateLimit headers, so every request succeeds and the server answers no 429.
+func TestServerPacingAvoids429(t *testing.T) {
+	env := portaltest.Start(t, portaltest.Options{RateLimit: 20, RateBurst: 5})
+	c := newClient(t, env, env.OwnerToken)
+	errs := make(chan error, 60)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 15 {
+				_, err := c.Me.Get(context.Background())
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		noErr(t, err)
+	}
+	res := env.Do(t, "", http.MethodGet, "/metrics", nil)
+	if !strings.Contains(string(res.Body), `portald_http_requests_total{route="GET /v1/me",status="200"} 60`) {
+		t.Fatalf("the server did not count 60 successful requests:\n%s", res.Body)
+	}
+	if strings.Contains(string(res.Body), `status="429"`) {
+		t.Fatalf("the server answered 429 although the client paces itself:\n%s", res.Body)
 	}
 }

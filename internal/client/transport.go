@@ -38,6 +38,7 @@ const maxRetryAfter = 60 * time.Second
 func (c *Client) send(ctx context.Context, req *retryablehttp.Request, path string) (*http.Response, error) {
 	a := &attempts{
 		ctx:      ctx,
+		pacer:    c.pacer,
 		logger:   c.logger,
 		method:   req.Method,
 		path:     path,
@@ -151,6 +152,7 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 // attempts is the state of one call across its attempts; it logs them.
 type attempts struct {
 	ctx      context.Context
+	pacer    *pacer
 	logger   Logger
 	method   string
 	path     string
@@ -168,8 +170,11 @@ func (a *attempts) fields() map[string]any {
 }
 
 // before runs before each attempt; i is 0 for the first.
+// It waits first when the portal's rate limit says so (the wait ends early,
+// and the attempt then fails, when the context is done).
 func (a *attempts) before(_ retryablehttp.Logger, _ *http.Request, i int) {
 	a.attempt = i + 1
+	_ = a.pacer.wait(a.ctx, a.logger, a.method, a.path)
 	a.start = time.Now()
 }
 
@@ -186,6 +191,7 @@ func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (b
 		f["error"] = err.Error()
 	}
 	a.logger.Debug(ctx, "portal API request", f)
+	a.pacer.observe(resp)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}

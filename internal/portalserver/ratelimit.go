@@ -60,6 +60,9 @@ func (l *rateLimiter) allow(w http.ResponseWriter, tokenID string) error {
 	h.Set("RateLimit-Limit", strconv.Itoa(int(l.burst)))
 	h.Set("RateLimit-Remaining", strconv.Itoa(int(remaining)))
 	h.Set("RateLimit-Reset", strconv.Itoa(int(math.Ceil(untilFull))))
+	// The sustained rate, which whole-second resets cannot convey (IETF
+	// draft RateLimit-Policy: quota;w=window seconds).
+	h.Set("RateLimit-Policy", strconv.FormatFloat(l.rate, 'g', -1, 64)+";w=1")
 	if allowed {
 		return nil
 	}
