@@ -221,6 +221,9 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	pid := plan.PartnerID.ValueString()
 	u, err := r.data.client.Users.Create(ctx, pid, body)
+	if err == nil {
+		r.data.users.wrote(u)
+	}
 	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeUserDeleted && plan.RestoreIfDeleted.ValueBool() && apiErr.Problem.RestorableUserID != "" {
 		r.restore(ctx, plan, apiErr.Problem.RestorableUserID, resp)
 		return
@@ -238,6 +241,9 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 func (r *userResource) restore(ctx context.Context, plan userModel, userID string, resp *resource.CreateResponse) {
 	pid := plan.PartnerID.ValueString()
 	u, err := r.data.client.Users.Restore(ctx, pid, userID)
+	if err == nil {
+		r.data.users.wrote(u)
+	}
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Unable to restore partner user", "restoring removed user "+userID+" ("+plan.Email.ValueString()+")", err)
 		return
@@ -252,6 +258,9 @@ func (r *userResource) restore(ctx context.Context, plan userModel, userID strin
 		return
 	}
 	u, err = r.data.client.Users.Update(ctx, pid, userID, upd, u.Version)
+	if err == nil {
+		r.data.users.wrote(u)
+	}
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Unable to update restored partner user", "user "+userID+" was restored but not updated to the configuration; the next apply retries", err)
 		return
@@ -286,7 +295,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	u, err := r.data.client.Users.Get(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
+	u, err := r.data.users.get(ctx, r.data.client, state.PartnerID.ValueString(), state.ID.ValueString())
 	if errors.Is(err, client.ErrNotFound) || (err == nil && u.Status == api.UserDeleted) {
 		resp.State.RemoveResource(ctx) // removed outside Terraform: plan creates it again
 		return
@@ -313,6 +322,9 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		return
 	}
 	u, err := r.data.client.Users.Update(ctx, state.PartnerID.ValueString(), state.ID.ValueString(), upd, version)
+	if err == nil {
+		r.data.users.wrote(u)
+	}
 	if errors.Is(err, client.ErrPreconditionFailed) {
 		detail, _ := describeError("user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
 		resp.Diagnostics.AddError("Partner user changed since it was read",
@@ -342,6 +354,7 @@ func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		return
 	}
 	err := r.data.client.Users.Delete(ctx, state.PartnerID.ValueString(), state.ID.ValueString(), 0)
+	r.data.users.changed(state.PartnerID.ValueString(), state.ID.ValueString())
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		addAPIError(&resp.Diagnostics, "Unable to remove partner user", "user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -91,6 +90,8 @@ type providerData struct {
 	me    *api.Me
 	roles map[string]map[string]api.Role // partner id → role key → role
 
+	users *userIndex // one shared read of each partner's users per run
+
 	ownersMu sync.Mutex
 	owners   map[string]*roleOwnership // user id → how its roles are managed (role_owners.go)
 }
@@ -156,7 +157,7 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		resp.Diagnostics.AddError("Invalid portal client configuration", err.Error())
 		return
 	}
-	data := &providerData{client: c, partnerID: partnerID, roles: map[string]map[string]api.Role{}, owners: map[string]*roleOwnership{}}
+	data := &providerData{client: c, partnerID: partnerID, roles: map[string]map[string]api.Role{}, owners: map[string]*roleOwnership{}, users: newUserIndex()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -255,4 +256,3 @@ func (d *providerData) defaultPartner(ctx context.Context) (string, error) {
 	return me.PartnerID, nil
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }

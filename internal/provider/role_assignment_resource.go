@@ -138,6 +138,7 @@ func (r *roleAssignmentResource) Create(ctx context.Context, req resource.Create
 	}
 	pid, userID, role := plan.PartnerID.ValueString(), plan.UserID.ValueString(), plan.Role.ValueString()
 	g, err := r.data.client.Grants.Grant(ctx, pid, userID, role)
+	r.data.users.changed(pid, userID)
 	if err != nil {
 		r.addGrantError(ctx, &resp.Diagnostics, pid, userID, role, err)
 		return
@@ -181,29 +182,28 @@ func (r *roleAssignmentResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	pid, userID, role := state.PartnerID.ValueString(), state.UserID.ValueString(), state.Role.ValueString()
-	list, err := r.data.client.Grants.List(ctx, pid, userID)
-	if errors.Is(err, client.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
+	// The user, with its roles, comes from the run's shared read of the
+	// partner's users: refreshing many grants costs a list, not a GET each.
+	u, err := r.data.users.get(ctx, r.data.client, pid, userID)
+	if errors.Is(err, client.ErrNotFound) || (err == nil && (u.Status == api.UserDeleted || !slices.Contains(u.Roles, role))) {
+		resp.State.RemoveResource(ctx) // the user is gone or removed, or the grant was revoked outside Terraform
 		return
 	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read role assignment", "user "+userID+" of partner "+pid, err)
+		return
+	}
+	if !state.GrantedAt.IsNull() && !state.GrantedAt.IsUnknown() {
+		return // held, and when and by whom it was granted does not change
+	}
+	list, err := r.data.client.Grants.List(ctx, pid, userID) // an import: fill in granted_at and granted_by
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Unable to read role assignment", fmt.Sprintf("roles of user %s of partner %s", userID, pid), err)
 		return
 	}
 	g := findGrant(list, role)
 	if g == nil {
-		resp.State.RemoveResource(ctx) // revoked outside Terraform
-		return
-	}
-	// A removed user keeps its grants on the server, but holds no access:
-	// only a held grant needs this second look.
-	u, err := r.data.client.Users.Get(ctx, pid, userID)
-	if errors.Is(err, client.ErrNotFound) || (err == nil && u.Status == api.UserDeleted) {
 		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read role assignment", "user "+userID+" of partner "+pid, err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, assignmentModelFromAPI(pid, g))...)
@@ -223,6 +223,7 @@ func (r *roleAssignmentResource) Delete(ctx context.Context, req resource.Delete
 	}
 	pid, userID, role := state.PartnerID.ValueString(), state.UserID.ValueString(), state.Role.ValueString()
 	err := r.data.client.Grants.Revoke(ctx, pid, userID, role)
+	r.data.users.changed(pid, userID)
 	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeUserDeleted {
 		return // the user was removed, and with it all access
 	}

@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
+)
+
+// userIndex is one run's shared read of a partner's users. Refreshing N
+// users one GET each costs N requests; instead the first Read of a user of a
+// partner lists all that partner's users (removed ones too) page by page,
+// 500 a page, and every other Read in the run is answered from that list.
+// Readers that arrive while the list is being read wait for it rather than
+// read it again. Changes the run makes itself override the list, so it never
+// answers with anything older than the run's own writes; a user the list
+// did not return is read with a single GET.
+//
+// A provider process serves one Terraform command (plan, apply, import), so
+// the list is as fresh as that command.
+type userIndex struct {
+	mu       sync.Mutex
+	partners map[string]*partnerUsers
+}
+
+type partnerUsers struct {
+	done  chan struct{} // closed once the list is read (or failed)
+	users map[string]api.User
+	err   error
+	// written holds the run's own changes: a user, or nil for "changed in a
+	// way the list cannot tell; read it again".
+	written map[string]*api.User
+}
+
+func newUserIndex() *userIndex { return &userIndex{partners: map[string]*partnerUsers{}} }
+
+// get returns a user of the partner as of this run.
+func (x *userIndex) get(ctx context.Context, c *client.Client, partnerID, userID string) (*api.User, error) {
+	pu := x.load(ctx, c, partnerID)
+	select {
+	case <-pu.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	x.mu.Lock()
+	u, written := pu.written[userID]
+	listed, inList := pu.users[userID]
+	x.mu.Unlock()
+	switch {
+	case written && u != nil:
+		cp := *u
+		return &cp, nil
+	case !written && inList:
+		return &listed, nil
+	}
+	return c.Users.Get(ctx, partnerID, userID)
+}
+
+// load starts reading the partner's users once per run and returns its entry.
+func (x *userIndex) load(ctx context.Context, c *client.Client, partnerID string) *partnerUsers {
+	x.mu.Lock()
+	pu, ok := x.partners[partnerID]
+	if ok {
+		x.mu.Unlock()
+		return pu
+	}
+	pu = &partnerUsers{done: make(chan struct{}), written: map[string]*api.User{}}
+	x.partners[partnerID] = pu
+	x.mu.Unlock()
+
+	list, err := c.Users.ListAll(ctx, partnerID, api.UserListOptions{IncludeDeleted: true})
+	users := make(map[string]api.User, len(list))
+	for _, u := range list {
+		users[u.ID] = u
+	}
+	if err != nil {
+		// Not fatal: each user is then read with its own GET, which reports
+		// any real problem with the object in question.
+		tflog.Warn(ctx, "listing the partner's users failed; reading users one by one", map[string]any{"partner_id": partnerID, "error": err.Error()})
+		users = nil
+	} else {
+		tflog.Debug(ctx, "read the partner's users in one listing", map[string]any{"partner_id": partnerID, "users": len(list)})
+	}
+	x.mu.Lock()
+	pu.users, pu.err = users, err
+	x.mu.Unlock()
+	close(pu.done)
+	return pu
+}
+
+// wrote records a user as this run changed it.
+func (x *userIndex) wrote(u *api.User) {
+	cp := *u
+	x.note(u.PartnerID, u.ID, &cp)
+}
+
+// changed records that this run changed a user in a way the list cannot
+// tell (a grant, a removal): later reads of it use a GET.
+func (x *userIndex) changed(partnerID, userID string) { x.note(partnerID, userID, nil) }
+
+// note records a write. A partner not listed yet in this run gets no listing
+// afterwards (its reads use GET), so a listing is only ever trusted when it
+// started before the run wrote to that partner, and the writes override it.
+func (x *userIndex) note(partnerID, userID string, u *api.User) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	pu, ok := x.partners[partnerID]
+	if !ok {
+		pu = &partnerUsers{done: make(chan struct{}), written: map[string]*api.User{}}
+		close(pu.done)
+		x.partners[partnerID] = pu
+	}
+	pu.written[userID] = u
+}
