@@ -172,7 +172,14 @@ func (p *portalProvider) Resources(_ context.Context) []func() resource.Resource
 }
 
 func (p *portalProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		newPartnerDataSource,
+		newUserDataSource,
+		newUsersDataSource,
+		newInvitesDataSource,
+		newRolesDataSource,
+		newAuditEventsDataSource,
+	}
 }
 
 func stringOr(v types.String, fallback string) string {
@@ -255,4 +262,3 @@ func (d *providerData) defaultPartner(ctx context.Context) (string, error) {
 	}
 	return me.PartnerID, nil
 }
-

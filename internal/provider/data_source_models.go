@@ -1,0 +1,227 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
+)
+
+// What the data sources share: the partner they read from, and users and
+// invites as objects with the attribute names of their resources.
+
+// partnerIDAttribute is the optional partner_id of a data source that reads
+// what of one partner.
+func partnerIDAttribute(what string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional:    true,
+		Computed:    true,
+		Description: "The partner whose " + what + " are read. Defaults to the provider's `partner_id`, then to the partner of the API token.",
+	}
+}
+
+// readConfig reads a data source's configuration into m and resolves the
+// partner it reads from: the value at partner (a field of m, at attribute
+// attr) when set, else the default partner, which it writes back there. It
+// reports false, with the diagnostics, when there is none.
+func (d *providerData) readConfig(ctx context.Context, config tfsdk.Config, m any, partner *types.String, attr string, diags *diag.Diagnostics) (string, bool) {
+	diags.Append(config.Get(ctx, m)...)
+	if diags.HasError() {
+		return "", false
+	}
+	if !partner.IsNull() && !partner.IsUnknown() && partner.ValueString() != "" {
+		return partner.ValueString(), true
+	}
+	pid, err := d.defaultPartner(ctx)
+	if _, isAPI := client.AsAPIError(err); isAPI {
+		addAPIError(diags, "Unable to find the API token's partner", "reading GET /v1/me", err)
+		return "", false
+	}
+	if err != nil {
+		diags.AddAttributeError(path.Root(attr), "No partner for this data source", err.Error())
+		return "", false
+	}
+	*partner = types.StringValue(pid)
+	return pid, true
+}
+
+// readList reads a data source's configuration into m (see readConfig), then
+// lists what of its partner. It reports false, with the diagnostics, on error.
+func readList[T any](ctx context.Context, d *providerData, config tfsdk.Config, m any, partner *types.String, what string,
+	diags *diag.Diagnostics, list func(ctx context.Context, partnerID string) ([]T, error),
+) ([]T, bool) {
+	pid, ok := d.readConfig(ctx, config, m, partner, "partner_id", diags)
+	if !ok {
+		return nil, false
+	}
+	items, err := list(ctx, pid)
+	if err != nil {
+		addAPIError(diags, "Unable to list "+what, what+" of partner "+pid, err)
+		return nil, false
+	}
+	return items, true
+}
+
+// mapAll maps every item with f, gathering f's diagnostics.
+func mapAll[T, M any](ctx context.Context, items []T, diags *diag.Diagnostics, f func(context.Context, *T) (M, diag.Diagnostics)) []M {
+	out := make([]M, 0, len(items))
+	for i := range items {
+		m, d := f(ctx, &items[i])
+		diags.Append(d...)
+		out = append(out, m)
+	}
+	return out
+}
+
+// saveData writes a data source's model into state, unless diags hold an error.
+func saveData(ctx context.Context, state *tfsdk.State, m any, diags *diag.Diagnostics) {
+	if diags.HasError() {
+		return
+	}
+	diags.Append(state.Set(ctx, m)...)
+}
+
+// stringSet is a set of strings; nil is the empty set.
+func stringSet(ctx context.Context, s []string) (types.Set, diag.Diagnostics) {
+	if s == nil {
+		s = []string{}
+	}
+	return types.SetValueFrom(ctx, types.StringType, s)
+}
+
+// byEmail orders objects by email, case-insensitively, then by id, so a
+// list keeps its order from one plan to the next.
+func byEmail(emailA, idA, emailB, idB string) int {
+	return cmp.Or(cmp.Compare(strings.ToLower(emailA), strings.ToLower(emailB)), cmp.Compare(idA, idB))
+}
+
+// userDataModel is one user as the data sources show it: the attributes of
+// portal_partner_user that the portal holds.
+type userDataModel struct {
+	ID              types.String `tfsdk:"id"`
+	PartnerID       types.String `tfsdk:"partner_id"`
+	Email           types.String `tfsdk:"email"`
+	FirstName       types.String `tfsdk:"first_name"`
+	LastName        types.String `tfsdk:"last_name"`
+	Phone           types.String `tfsdk:"phone"`
+	Roles           types.Set    `tfsdk:"roles"`
+	AccessExpiresAt types.String `tfsdk:"access_expires_at"`
+	Status          types.String `tfsdk:"status"`
+	CreatedAt       types.String `tfsdk:"created_at"`
+	LastActivityAt  types.String `tfsdk:"last_activity_at"`
+}
+
+// userDataAttributes are the attributes of userDataModel, all computed.
+func userDataAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id":         schema.StringAttribute{Computed: true, Description: "The user's id, such as `usr_0123abcd`: the import id of `portal_partner_user`."},
+		"partner_id": schema.StringAttribute{Computed: true, Description: "The partner the user belongs to."},
+		"email":      schema.StringAttribute{Computed: true, Description: "The user's email address, which is their login, as the portal holds it."},
+		"first_name": schema.StringAttribute{Computed: true, Description: "Given name, or `\"\"`."},
+		"last_name":  schema.StringAttribute{Computed: true, Description: "Family name, or `\"\"`."},
+		"phone":      schema.StringAttribute{Computed: true, Description: "Phone number in E.164 form, such as `+14155550123`, or `\"\"`."},
+		"roles": schema.SetAttribute{
+			ElementType: types.StringType, Computed: true,
+			Description: "The keys of the roles the user holds, built-in or custom.",
+		},
+		"access_expires_at": schema.StringAttribute{Computed: true, Description: "When the user's access ends (RFC 3339), or null when it does not end."},
+		"status": schema.StringAttribute{
+			Computed:    true,
+			Description: "`invited` (has not set a password yet), `active`, `expired` (past `access_expires_at`) or `deleted` (removed, restorable).",
+		},
+		"created_at":       schema.StringAttribute{Computed: true, Description: "When the user was created (RFC 3339)."},
+		"last_activity_at": schema.StringAttribute{Computed: true, Description: "When the user last used the portal (RFC 3339), or null if never."},
+	}
+}
+
+// userDataFromAPI writes times the way portal_partner_user does, so values
+// compare equal to the resource's.
+func userDataFromAPI(ctx context.Context, u *api.User) (userDataModel, diag.Diagnostics) {
+	roles, diags := stringSet(ctx, u.Roles)
+	return userDataModel{
+		ID:              types.StringValue(u.ID),
+		PartnerID:       types.StringValue(u.PartnerID),
+		Email:           types.StringValue(u.Email),
+		FirstName:       types.StringValue(u.FirstName),
+		LastName:        types.StringValue(u.LastName),
+		Phone:           types.StringValue(u.Phone),
+		Roles:           roles,
+		AccessExpiresAt: keepInstant(types.StringNull(), u.AccessExpiresAt),
+		Status:          types.StringValue(u.Status),
+		CreatedAt:       types.StringValue(u.CreatedAt.UTC().Format(time.RFC3339Nano)),
+		LastActivityAt:  timeString(u.LastActivityAt),
+	}, diags
+}
+
+// inviteDataModel is one invite as portal_partner_invites shows it: the
+// attributes of portal_partner_invite that the portal holds.
+type inviteDataModel struct {
+	ID             types.String `tfsdk:"id"`
+	PartnerID      types.String `tfsdk:"partner_id"`
+	Email          types.String `tfsdk:"email"`
+	Roles          types.Set    `tfsdk:"roles"`
+	Status         types.String `tfsdk:"status"`
+	ExpiresAt      types.String `tfsdk:"expires_at"`
+	RespondedAt    types.String `tfsdk:"responded_at"`
+	UserID         types.String `tfsdk:"user_id"`
+	SendCount      types.Int64  `tfsdk:"send_count"`
+	CreatedAt      types.String `tfsdk:"created_at"`
+	Lifetime       types.String `tfsdk:"lifetime"`
+	AccessDuration types.String `tfsdk:"access_duration"`
+}
+
+// inviteDataAttributes are the attributes of inviteDataModel, all computed.
+func inviteDataAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id":         schema.StringAttribute{Computed: true, Description: "The invite's id, such as `inv_0123abcd`: the import id of `portal_partner_invite`."},
+		"partner_id": schema.StringAttribute{Computed: true, Description: "The partner the person is invited to."},
+		"email":      schema.StringAttribute{Computed: true, Description: "The address the invitation was sent to."},
+		"roles": schema.SetAttribute{
+			ElementType: types.StringType, Computed: true,
+			Description: "The keys of the roles the person gets (or got) on accepting.",
+		},
+		"status":       schema.StringAttribute{Computed: true, Description: "`pending` (sent, waiting), `accepted`, `expired` (the link's time ran out) or `revoked`."},
+		"expires_at":   schema.StringAttribute{Computed: true, Description: "When the current link stops (or stopped) working (RFC 3339)."},
+		"responded_at": schema.StringAttribute{Computed: true, Description: "When the person accepted (RFC 3339), or null."},
+		"user_id":      schema.StringAttribute{Computed: true, Description: "The id of the user the person became on accepting, or null."},
+		"send_count":   schema.Int64Attribute{Computed: true, Description: "How many times the invitation was sent: 1, plus one per resend."},
+		"created_at":   schema.StringAttribute{Computed: true, Description: "When the invite was first sent (RFC 3339)."},
+		"lifetime":     schema.StringAttribute{Computed: true, Description: "How long the link works from each send, such as `168h`."},
+		"access_duration": schema.StringAttribute{
+			Computed:    true,
+			Description: "How long the person's access lasts after accepting, such as `720h`, or null for access that does not end.",
+		},
+	}
+}
+
+// inviteDataFromAPI writes durations and times the way portal_partner_invite does.
+func inviteDataFromAPI(ctx context.Context, inv *api.Invite) (inviteDataModel, diag.Diagnostics) {
+	roles, diags := stringSet(ctx, inv.Roles)
+	userID := types.StringNull()
+	if inv.UserID != "" {
+		userID = types.StringValue(inv.UserID)
+	}
+	return inviteDataModel{
+		ID:             types.StringValue(inv.ID),
+		PartnerID:      types.StringValue(inv.PartnerID),
+		Email:          types.StringValue(inv.Email),
+		Roles:          roles,
+		Status:         types.StringValue(inv.Status),
+		ExpiresAt:      types.StringValue(inv.ExpiresAt.UTC().Format(time.RFC3339Nano)),
+		RespondedAt:    timeString(inv.RespondedAt),
+		UserID:         userID,
+		SendCount:      types.Int64Value(inv.SendCount),
+		CreatedAt:      types.StringValue(inv.CreatedAt.UTC().Format(time.RFC3339Nano)),
+		Lifetime:       keepDuration(types.StringNull(), inv.LifetimeSeconds, compactDuration(api.DefaultInviteLifetimeSeconds*time.Second)),
+		AccessDuration: keepDuration(types.StringNull(), inv.AccessDurationSeconds, ""),
+	}, diags
+}

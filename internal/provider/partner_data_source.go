@@ -1,0 +1,84 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var _ datasource.DataSourceWithConfigure = &partnerDataSource{}
+
+func newPartnerDataSource() datasource.DataSource { return &partnerDataSource{} }
+
+// partnerDataSource is portal_partner: one partner company and its settings.
+type partnerDataSource struct {
+	data *providerData
+}
+
+type partnerDataModel struct {
+	ID               types.String `tfsdk:"id"`
+	Name             types.String `tfsdk:"name"`
+	UserAdminMinRole types.String `tfsdk:"user_admin_min_role"`
+	CreatedAt        types.String `tfsdk:"created_at"`
+	UpdatedAt        types.String `tfsdk:"updated_at"`
+}
+
+func (d *partnerDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_partner"
+}
+
+func (d *partnerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "A partner company of the portal and its settings: to read the partner the provider acts for (its id and name for " +
+			"outputs and tags), or to check who may manage its users before planning changes to them.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Description: "The partner's id, such as `prt_0123abcd`. Defaults to the provider's `partner_id`, then to the partner of the API token.",
+			},
+			"name": schema.StringAttribute{
+				Computed:    true,
+				Description: "The partner's name.",
+			},
+			"user_admin_min_role": schema.StringAttribute{
+				Computed: true,
+				Description: "The lowest built-in role that may manage the partner's users and invites (a partner setting): `owner`, `admin` " +
+					"or `manager` (the default).",
+			},
+			"created_at": schema.StringAttribute{
+				Computed:    true,
+				Description: "When the partner was created (RFC 3339).",
+			},
+			"updated_at": schema.StringAttribute{
+				Computed:    true,
+				Description: "When the partner or its settings last changed (RFC 3339).",
+			},
+		},
+	}
+}
+
+func (d *partnerDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *partnerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m partnerDataModel
+	pid, ok := d.data.readConfig(ctx, req.Config, &m, &m.ID, "id", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	p, err := d.data.client.Partners.Get(ctx, pid)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read partner", "partner "+pid, err)
+		return
+	}
+	m.Name = types.StringValue(p.Name)
+	m.UserAdminMinRole = types.StringValue(p.Settings.UserAdminMinRole)
+	m.CreatedAt = types.StringValue(p.CreatedAt.UTC().Format(time.RFC3339Nano))
+	m.UpdatedAt = types.StringValue(p.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	saveData(ctx, &resp.State, m, &resp.Diagnostics)
+}

@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+var _ datasource.DataSourceWithConfigure = &usersDataSource{}
+
+func newUsersDataSource() datasource.DataSource { return &usersDataSource{} }
+
+// usersDataSource is portal_partner_users: every user of a partner that
+// matches some filters.
+type usersDataSource struct {
+	data *providerData
+}
+
+type usersDataModel struct {
+	PartnerID      types.String    `tfsdk:"partner_id"`
+	Role           types.String    `tfsdk:"role"`
+	Status         types.String    `tfsdk:"status"`
+	EmailDomain    types.String    `tfsdk:"email_domain"`
+	IncludeDeleted types.Bool      `tfsdk:"include_deleted"`
+	Users          []userDataModel `tfsdk:"users"`
+	Emails         types.Set       `tfsdk:"emails"`
+	IDs            types.List      `tfsdk:"ids"`
+}
+
+func (d *usersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_partner_users"
+}
+
+func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Every user of a partner that matches the filters, each with the same attributes as `portal_partner_user`: to adopt " +
+			"existing users into Terraform with `import` blocks and `for_each`, and to report people with access who are not managed in code. " +
+			"All pages are read.",
+		Attributes: map[string]schema.Attribute{
+			"partner_id": partnerIDAttribute("users"),
+			"role": schema.StringAttribute{
+				Optional:    true,
+				Description: "Only users who hold this role (a built-in or custom role key, such as `manager`).",
+				Validators:  []validator.String{validRoleKey()},
+			},
+			"status": schema.StringAttribute{
+				Optional: true,
+				Description: "Only users with this status: `invited` (has not set a password yet), `active`, `expired` (past " +
+					"`access_expires_at`) or `deleted` (removed; implies `include_deleted`).",
+				Validators: []validator.String{stringvalidator.OneOf(api.UserInvited, api.UserActive, api.UserExpired, api.UserDeleted)},
+			},
+			"email_domain": schema.StringAttribute{
+				Optional:    true,
+				Description: "Only users whose email address is at this domain, such as `acme.com` (compared case-insensitively; a leading `@` is ignored).",
+				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"include_deleted": schema.BoolAttribute{
+				Optional:    true,
+				Description: "Also list removed (soft-deleted) users, with status `deleted`. Default `false`.",
+			},
+			"users": schema.ListNestedAttribute{
+				Computed:     true,
+				Description:  "The matching users, ordered by email.",
+				NestedObject: schema.NestedAttributeObject{Attributes: userDataAttributes()},
+			},
+			"emails": schema.SetAttribute{
+				ElementType: types.StringType,
+				Computed:    true,
+				Description: "The email addresses of the matching users, in lower case: to compare with a set of managed addresses.",
+			},
+			"ids": schema.ListAttribute{
+				ElementType: types.StringType,
+				Computed:    true,
+				Description: "The ids of the matching users, in the order of `users`.",
+			},
+		},
+	}
+}
+
+func (d *usersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m usersDataModel
+	users, ok := readList(ctx, d.data, req.Config, &m, &m.PartnerID, "partner users", &resp.Diagnostics, func(ctx context.Context, pid string) ([]api.User, error) {
+		return d.data.client.Users.ListAll(ctx, pid, api.UserListOptions{
+			Role:           m.Role.ValueString(),
+			Status:         m.Status.ValueString(),
+			EmailDomain:    m.EmailDomain.ValueString(),
+			IncludeDeleted: m.IncludeDeleted.ValueBool(),
+		})
+	})
+	if !ok {
+		return
+	}
+	slices.SortFunc(users, func(a, b api.User) int { return byEmail(a.Email, a.ID, b.Email, b.ID) })
+	m.Users = mapAll(ctx, users, &resp.Diagnostics, userDataFromAPI)
+	emails, ids := make([]string, 0, len(users)), make([]string, 0, len(users))
+	for _, u := range m.Users {
+		emails = append(emails, strings.ToLower(u.Email.ValueString()))
+		ids = append(ids, u.ID.ValueString())
+	}
+	slices.Sort(emails)
+	var diags diag.Diagnostics
+	m.Emails, diags = stringSet(ctx, slices.Compact(emails))
+	resp.Diagnostics.Append(diags...)
+	m.IDs, diags = types.ListValueFrom(ctx, types.StringType, ids)
+	resp.Diagnostics.Append(diags...)
+	saveData(ctx, &resp.State, m, &resp.Diagnostics)
+}

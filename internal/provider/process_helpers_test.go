@@ -1,0 +1,157 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/portalserver"
+)
+
+// Helpers for tests that run the real binaries as separate processes: a
+// built provider found by terraform through dev_overrides, and portald, so
+// that portald can be killed in the middle of an apply and Terraform is run
+// exactly as people run it (for_each keys, -generate-config-out, TF_LOG).
+
+// binaries builds the provider and portald once per test into dir.
+func binaries(t *testing.T, dir string) (providerDir, portald string) {
+	t.Helper()
+	root := moduleRoot(t)
+	providerDir = filepath.Join(dir, "plugins")
+	portald = filepath.Join(dir, "portald")
+	for _, b := range [][2]string{{filepath.Join(providerDir, "terraform-provider-portal"), "."}, {portald, "./cmd/portald"}} {
+		cmd := exec.Command("go", "build", "-o", b[0], b[1])
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	return providerDir, portald
+}
+
+// portaldProcess is a portald serving a database file on a fixed address.
+type portaldProcess struct {
+	bin, db, addr string
+	cmd           *exec.Cmd
+}
+
+func (p *portaldProcess) start(t *testing.T) {
+	t.Helper()
+	addrFile := filepath.Join(filepath.Dir(p.db), "addr")
+	_ = os.Remove(addrFile)
+	addr := p.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	p.cmd = exec.Command(p.bin, "serve", "--db", p.db, "--addr", addr, "--addr-file", addrFile)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Wait() })
+	for i := 0; ; i++ {
+		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
+			p.addr = strings.TrimSpace(string(b))
+			return
+		}
+		if i > 400 {
+			t.Fatal("portald did not start")
+		}
+		time.Sleep(25 * time.Millisecond) // waiting for another process to listen
+	}
+}
+
+// kill sends SIGKILL: no shutdown, no flush, nothing.
+func (p *portaldProcess) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+}
+
+// tfDir is a Terraform working directory using the built provider.
+type tfDir struct {
+	dir string
+	env []string
+}
+
+func newTFDir(t *testing.T, providerDir, config string, env ...string) *tfDir {
+	t.Helper()
+	dir := t.TempDir()
+	rc := filepath.Join(dir, "terraformrc")
+	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", providerDir)
+	if err := os.WriteFile(rc, []byte(cli), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(config, "required_providers") {
+		config = exampleRequiredProviders + config
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &tfDir{dir: dir, env: append(os.Environ(), append(env, "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1")...)}
+}
+
+func (d *tfDir) command(ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	cmd := exec.CommandContext(ctx, "terraform", args...)
+	cmd.Dir, cmd.Env = d.dir, d.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, &out
+}
+
+// run runs terraform and returns its exit code and output.
+func (d *tfDir) run(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd, out := d.command(context.Background(), args...)
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), out.String()
+	}
+	if err != nil {
+		t.Fatalf("terraform %v: %v", args, err)
+	}
+	return 0, out.String()
+}
+
+// created201 is how many users portald has created since it started.
+func created201(addr string) int {
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(res.Body)
+	m := regexp.MustCompile(`route="POST /v1/partners/\{partner_id\}/users",status="201"\} (\d+)`).FindStringSubmatch(b.String())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func bootstrapFile(t *testing.T, db string) *portalserver.BootstrapResult {
+	t.Helper()
+	s, err := portalserver.Open(context.Background(), portalserver.Config{DBPath: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	boot, err := s.Bootstrap(context.Background(), portalserver.BootstrapOptions{PartnerName: "Acme", OwnerEmail: "owner@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return boot
+}

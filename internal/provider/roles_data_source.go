@@ -1,0 +1,90 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+var _ datasource.DataSourceWithConfigure = &rolesDataSource{}
+
+func newRolesDataSource() datasource.DataSource { return &rolesDataSource{} }
+
+// rolesDataSource is portal_roles: the built-in and custom roles of a partner.
+type rolesDataSource struct {
+	data *providerData
+}
+
+type rolesDataModel struct {
+	PartnerID types.String    `tfsdk:"partner_id"`
+	Roles     []roleDataModel `tfsdk:"roles"`
+}
+
+type roleDataModel struct {
+	Key         types.String `tfsdk:"key"`
+	Name        types.String `tfsdk:"name"`
+	Description types.String `tfsdk:"description"`
+	Rank        types.Int64  `tfsdk:"rank"`
+	Permissions types.Set    `tfsdk:"permissions"`
+	BuiltIn     types.Bool   `tfsdk:"built_in"`
+}
+
+func (d *rolesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_roles"
+}
+
+func (d *rolesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "The roles of a partner, built-in and custom, highest rank first: to see which role keys exist and what each permits, " +
+			"for instance to validate the roles of a CSV of users before they reach `portal_partner_user`.",
+		Attributes: map[string]schema.Attribute{
+			"partner_id": partnerIDAttribute("roles"),
+			"roles": schema.ListNestedAttribute{
+				Computed:    true,
+				Description: "The roles, highest rank first, then by key (the portal's order).",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"key":         schema.StringAttribute{Computed: true, Description: "The role's key, used to grant it, such as `member`."},
+					"name":        schema.StringAttribute{Computed: true, Description: "The role's display name."},
+					"description": schema.StringAttribute{Computed: true, Description: "What the role is for."},
+					"rank": schema.Int64Attribute{
+						Computed:    true,
+						Description: "The role's rank: owner 100, admin 80, manager 60, member 40, read_only 20; custom roles 1 to 99.",
+					},
+					"permissions": schema.SetAttribute{ElementType: types.StringType, Computed: true, Description: "What the role's holders may do."},
+					"built_in":    schema.BoolAttribute{Computed: true, Description: "Whether the role is built in (`true`) or a custom role of the partner."},
+				}},
+			},
+		},
+	}
+}
+
+func (d *rolesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *rolesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m rolesDataModel
+	roles, ok := readList(ctx, d.data, req.Config, &m, &m.PartnerID, "roles", &resp.Diagnostics, d.data.client.Roles.ListAll)
+	if !ok {
+		return
+	}
+	m.Roles = mapAll(ctx, roles, &resp.Diagnostics, roleDataFromAPI)
+	saveData(ctx, &resp.State, m, &resp.Diagnostics)
+}
+
+func roleDataFromAPI(ctx context.Context, r *api.Role) (roleDataModel, diag.Diagnostics) {
+	perms, diags := stringSet(ctx, r.Permissions)
+	return roleDataModel{
+		Key:         types.StringValue(r.Key),
+		Name:        types.StringValue(r.Name),
+		Description: types.StringValue(r.Description),
+		Rank:        types.Int64Value(int64(r.Rank)),
+		Permissions: perms,
+		BuiltIn:     types.BoolValue(r.BuiltIn),
+	}, diags
+}
