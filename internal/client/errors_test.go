@@ -56,7 +56,7 @@ func TestAPIErrorIsSentinels(t *testing.T) {
 			t.Errorf("%d: errors.Is(%v, %v) = false", code, err, want)
 		}
 		for other, sentinel := range sentinels {
-			if sentinel != want && errors.Is(err, sentinel) {
+			if sentinel != want && errors.Is(err, sentinel) { //nolint:errorlint // compares the sentinels themselves, not err
 				t.Errorf("%d: also matches %v (of %d)", code, sentinel, other)
 			}
 		}

@@ -28,8 +28,8 @@ type pacer struct {
 	// RateLimit-Remaining does not know about them, but they will use it up.
 	inflight int
 	last     time.Time
-	now    func() time.Time
-	sleep  func(context.Context, time.Duration) error
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration) error
 }
 
 func newPacer() *pacer {

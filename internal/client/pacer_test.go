@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -81,7 +82,7 @@ func TestPacerWaitEndsWithTheContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	logged := &captureLogger{}
-	if err := p.wait(ctx, logged, "GET", "/v1/me"); err != context.Canceled {
+	if err := p.wait(ctx, logged, "GET", "/v1/me"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("wait on a cancelled context = %v, want context.Canceled", err)
 	}
 	if got := logged.text(); got == "" {

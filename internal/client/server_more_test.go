@@ -144,7 +144,7 @@ func TestServerPasswordSetup(t *testing.T) {
 	m := f.mail(t, "pat@acme.test", "password_setup")
 	person := newClient(t, f.env, anonymous)
 	err := errOf(person.Password.Setup(f.ctx, api.PasswordSetup{Token: m.Token, Password: "short"}))
-	if e := wantErr(t, err, client.ErrValidation, api.CodeValidationFailed); !hasField(e, "password") {
+	if e := wantAPIError(t, err, client.ErrValidation, api.CodeValidationFailed); !hasField(e, "password") {
 		t.Errorf("field errors %+v; want one for password", e.FieldErrors)
 	}
 	set := must(person.Password.Setup(f.ctx, api.PasswordSetup{Token: m.Token, Password: password}))(t)
@@ -236,7 +236,7 @@ func TestServerTenantIsolation(t *testing.T) {
 	}
 
 	err := errOf(other.Users.Create(f.ctx, globex.ID, api.UserCreate{Email: "owner@acme.test"}))
-	if e := wantErr(t, err, client.ErrConflict, api.CodeEmailTaken); e.Problem.UserID != "" {
+	if e := wantAPIError(t, err, client.ErrConflict, api.CodeEmailTaken); e.Problem.UserID != "" {
 		t.Errorf("email_taken across partners names user %q; want no id of another partner's user", e.Problem.UserID)
 	}
 	if ids := userIDs(must(other.Users.ListAll(f.ctx, globex.ID, api.UserListOptions{}))(t)); !slices.Equal(ids, []string{boss.ID}) {
@@ -278,7 +278,7 @@ func TestServerRoles(t *testing.T) {
 	_, err := f.owner.Roles.Update(f.ctx, f.pid, "auditor", api.RoleUpdate{Name: ptr("Stale")}, r.Version)
 	wantErr(t, err, client.ErrPreconditionFailed, api.CodePreconditionFailed)
 	_, err = f.owner.Roles.Create(f.ctx, f.pid, api.RoleCreate{Key: "editor", Name: "Editor", Rank: 30, Permissions: []string{api.PermUsersManage}})
-	if e := wantErr(t, err, client.ErrValidation, api.CodeValidationFailed); !hasField(e, "permissions") {
+	if e := wantAPIError(t, err, client.ErrValidation, api.CodeValidationFailed); !hasField(e, "permissions") {
 		t.Errorf("field errors %+v; want one for permissions (users.manage without users.read)", e.FieldErrors)
 	}
 

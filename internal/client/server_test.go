@@ -64,8 +64,15 @@ func noErr(t testing.TB, err error) {
 }
 
 // wantErr fails unless err is an *APIError that matches sentinel and has
-// the problem code and a request id; it returns the error.
-func wantErr(t testing.TB, err, sentinel error, code string) *client.APIError {
+// the problem code and a request id.
+func wantErr(t testing.TB, err, sentinel error, code string) {
+	t.Helper()
+	_ = wantAPIError(t, err, sentinel, code)
+}
+
+// wantAPIError is wantErr that also returns the *client.APIError, for
+// checks of its problem details.
+func wantAPIError(t testing.TB, err, sentinel error, code string) *client.APIError {
 	t.Helper()
 	e, ok := client.AsAPIError(err)
 	if !ok || !errors.Is(err, sentinel) || !client.IsCode(err, code) {
@@ -213,7 +220,7 @@ func TestServerUserLifecycle(t *testing.T) {
 		t.Errorf("after Delete, Users.Get = %+v; want status deleted with deleted_at", gone)
 	}
 	_, err = f.owner.Users.Create(f.ctx, f.pid, api.UserCreate{Email: "ANN@acme.test"})
-	e := wantErr(t, err, client.ErrConflict, api.CodeUserDeleted)
+	e := wantAPIError(t, err, client.ErrConflict, api.CodeUserDeleted)
 	if e.Problem.RestorableUserID != u.ID {
 		t.Errorf("user_deleted names %q as restorable; want %s", e.Problem.RestorableUserID, u.ID)
 	}
@@ -225,7 +232,7 @@ func TestServerUserLifecycle(t *testing.T) {
 	_, err = f.owner.Users.Restore(f.ctx, f.pid, u.ID)
 	wantErr(t, err, client.ErrConflict, api.CodeUserNotDeleted)
 	_, err = f.owner.Users.Create(f.ctx, f.pid, api.UserCreate{Email: "ann@acme.test"})
-	if e := wantErr(t, err, client.ErrConflict, api.CodeEmailTaken); e.Problem.UserID != u.ID {
+	if e := wantAPIError(t, err, client.ErrConflict, api.CodeEmailTaken); e.Problem.UserID != u.ID {
 		t.Errorf("email_taken names user %q; want %s", e.Problem.UserID, u.ID)
 	}
 }
@@ -233,11 +240,11 @@ func TestServerUserLifecycle(t *testing.T) {
 func TestServerUserErrors(t *testing.T) {
 	f := start(t)
 	_, err := f.owner.Users.Create(f.ctx, f.pid, api.UserCreate{Email: "bob@acme.test", Phone: "555-0100"})
-	if e := wantErr(t, err, client.ErrValidation, api.CodeValidationFailed); !hasField(e, "phone") {
+	if e := wantAPIError(t, err, client.ErrValidation, api.CodeValidationFailed); !hasField(e, "phone") {
 		t.Errorf("field errors %+v; want one for phone", e.FieldErrors)
 	}
 	_, err = f.owner.Users.Create(f.ctx, f.pid, api.UserCreate{Email: "bob@acme.test", Roles: []string{api.RoleMember, "wizard"}})
-	if e := wantErr(t, err, client.ErrValidation, api.CodeValidationFailed); !hasField(e, "roles[1]") {
+	if e := wantAPIError(t, err, client.ErrValidation, api.CodeValidationFailed); !hasField(e, "roles[1]") {
 		t.Errorf("field errors %+v; want one for roles[1]", e.FieldErrors)
 	}
 	if n := len(must(f.owner.Users.ListAll(f.ctx, f.pid, api.UserListOptions{Email: "bob@acme.test"}))(t)); n != 0 {
@@ -359,7 +366,7 @@ func TestServerGrantAboveCeiling(t *testing.T) {
 	}
 	u := f.user(t, "max@acme.test", api.RoleMember)
 	_, err := admin.Grants.Grant(f.ctx, f.pid, u.ID, api.RoleAdmin)
-	e := wantErr(t, err, client.ErrForbidden, api.CodeRoleAboveCeiling)
+	e := wantAPIError(t, err, client.ErrForbidden, api.CodeRoleAboveCeiling)
 	if e.Problem.CeilingRank != api.RankManager || e.Problem.ActorRole != api.RoleAdmin {
 		t.Errorf("role_above_ceiling problem %+v; want ceiling_rank 60, actor_role admin", e.Problem)
 	}

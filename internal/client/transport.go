@@ -124,7 +124,7 @@ func backoff(waitMin, waitMax time.Duration, attempt int, resp *http.Response) t
 	if d <= 0 {
 		return 0
 	}
-	return rand.N(d + 1)
+	return rand.N(d + 1) //nolint:gosec // G404: jitter between retries needs no cryptographic randomness.
 }
 
 // retryAfter parses the Retry-After of a 429 or 503 answer: whole seconds

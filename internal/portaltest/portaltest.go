@@ -54,7 +54,7 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("open portald: %v", err)
 	}
-	var h http.Handler = srv.Handler()
+	h := srv.Handler()
 	if !opts.NoConformance {
 		h = Conformance(t, h)
 	}

@@ -166,7 +166,7 @@ func (r *inviteResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	if !creating {
-		r.planExisting(ctx, &plan, state, &resp.Diagnostics)
+		r.planExisting(&plan, state, &resp.Diagnostics)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -185,7 +185,7 @@ func (r *inviteResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 }
 
 // planExisting plans an update of an invite in state.
-func (r *inviteResource) planExisting(ctx context.Context, plan *inviteModel, state inviteModel, diags *diag.Diagnostics) {
+func (r *inviteResource) planExisting(plan *inviteModel, state inviteModel, diags *diag.Diagnostics) {
 	status := state.Status.ValueString()
 	if status == api.InviteAccepted && (!plan.Roles.Equal(state.Roles) || !plan.AccessDuration.Equal(state.AccessDuration)) {
 		diags.AddAttributeWarning(path.Root("roles"), "Invitation already accepted",

@@ -199,7 +199,7 @@ func TestAccInvite_resendTriggersAndRolesUpdateInPlace(t *testing.T) {
 				Check: func(*terraform.State) error {
 					inv, err := a.client.Invites.Get(context.Background(), a.PartnerID, id)
 					if err != nil || !slices.Equal(inv.Roles, []string{"member", "read_only"}) || inv.AccessDurationSeconds != 720*3600 {
-						return fmt.Errorf("server invite %+v (%v)", inv, err)
+						return fmt.Errorf("server invite %+v (%w)", inv, err)
 					}
 					return nil
 				},
@@ -223,7 +223,7 @@ func TestAccInvite_resendTriggersAndRolesUpdateInPlace(t *testing.T) {
 				Check: func(*terraform.State) error {
 					out, err := a.client.Dev.Outbox(context.Background(), "again@acme.test")
 					if err != nil || len(out.Messages) != 2 {
-						return fmt.Errorf("%d mails to again@acme.test, want 2 (%v)", len(out.Messages), err)
+						return fmt.Errorf("%d mails to again@acme.test, want 2 (%w)", len(out.Messages), err)
 					}
 					return nil
 				},
@@ -248,7 +248,7 @@ func TestAccInvite_revokedOutsideIsPlannedAsNew(t *testing.T) {
 		CheckDestroy: func(*terraform.State) error {
 			list, err := a.client.Invites.List(context.Background(), a.PartnerID, api.InviteListOptions{Status: api.InvitePending})
 			if err != nil || len(list.Invites) != 0 {
-				return fmt.Errorf("pending invites after destroy: %d (%v)", len(list.Invites), err)
+				return fmt.Errorf("pending invites after destroy: %d (%w)", len(list.Invites), err)
 			}
 			return nil
 		},

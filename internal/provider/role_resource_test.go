@@ -151,7 +151,7 @@ func TestAccRole_lifecycleAndImport(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{roleValue("id", knownvalue.StringExact("invoicing"))},
 				Check: func(*terraform.State) error {
 					if _, err := a.client.Roles.Get(context.Background(), a.PartnerID, "billing"); !errors.Is(err, client.ErrNotFound) {
-						return fmt.Errorf("old role billing after replace: %v, want not found", err)
+						return fmt.Errorf("old role billing after replace: %w, want not found", err)
 					}
 					if ro := a.serverRole("invoicing"); ro.Rank != 35 || ro.Description != "" {
 						return fmt.Errorf("server holds %+v", ro)
