@@ -52,12 +52,12 @@ func (s *Server) listGrants(w http.ResponseWriter, r *http.Request, p *principal
 
 func (s *Server) replaceGrants(w http.ResponseWriter, r *http.Request, p *principal) error {
 	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
-		var in api.GrantsReplace
-		if err := decodeStrict(r, body, &in, false); err != nil {
-			return nil, err
-		}
 		u, err := s.userForChange(r, tx, p)
 		if err != nil {
+			return nil, err
+		}
+		var in api.GrantsReplace
+		if err := decodeStrict(r, body, &in, false); err != nil {
 			return nil, err
 		}
 		roles, err := checkRoleChange(r.Context(), tx, p, u, "roles", in.Roles)

@@ -81,7 +81,7 @@ func (s *Server) listInvites(w http.ResponseWriter, r *http.Request, p *principa
 	case api.InvitePending:
 		where, args = append(where, "revoked_at IS NULL AND accepted_at IS NULL AND expires_at > ?"), append(args, now)
 	}
-	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+inviteCols+` FROM invites WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`,
+	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+inviteCols+` FROM invites WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, //nolint:gosec // G202: WHERE joins constant conditions; every value is a ? argument.
 		append(args, size+1)...)
 	if err != nil {
 		return err
@@ -289,12 +289,12 @@ func (s *Server) inviteForChange(r *http.Request, tx *sql.Tx, p *principal, allo
 func (s *Server) updateInvite(w http.ResponseWriter, r *http.Request, p *principal) error {
 	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
 		ctx := r.Context()
-		var upd api.InviteUpdate
-		if err := decodeStrict(r, body, &upd, false); err != nil {
-			return nil, err
-		}
 		_, in, err := s.inviteForChange(r, tx, p, api.InvitePending)
 		if err != nil {
+			return nil, err
+		}
+		var upd api.InviteUpdate
+		if err := decodeStrict(r, body, &upd, false); err != nil {
 			return nil, err
 		}
 		roles := in.Roles
@@ -332,12 +332,12 @@ func (s *Server) inviteChanged(r *http.Request, tx *sql.Tx, p *principal, before
 func (s *Server) resendInvite(w http.ResponseWriter, r *http.Request, p *principal) error {
 	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
 		ctx := r.Context()
-		var rs api.InviteResend
-		if err := decodeStrict(r, body, &rs, true); err != nil {
-			return nil, err
-		}
 		pt, in, err := s.inviteForChange(r, tx, p, api.InvitePending, api.InviteExpired)
 		if err != nil {
+			return nil, err
+		}
+		var rs api.InviteResend
+		if err := decodeStrict(r, body, &rs, true); err != nil {
 			return nil, err
 		}
 		lifetime := in.LifetimeSeconds
@@ -357,7 +357,11 @@ func (s *Server) resendInvite(w http.ResponseWriter, r *http.Request, p *princip
 		if err != nil {
 			return nil, err
 		}
-		return rep, s.mailInvite(ctx, tx, pt, rep.body.(*api.Invite), token)
+		inv, ok := rep.body.(*api.Invite)
+		if !ok {
+			return nil, fmt.Errorf("resend invite %s: reply body is %T, not *api.Invite", in.ID, rep.body)
+		}
+		return rep, s.mailInvite(ctx, tx, pt, inv, token)
 	})
 }
 

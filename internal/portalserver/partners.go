@@ -66,8 +66,8 @@ func (p *principal) requireUserAdmin(pt *api.Partner, perm string) error {
 	if err := p.require(perm); err != nil {
 		return err
 	}
-	min, _ := api.Builtin(pt.Settings.UserAdminMinRole)
-	if p.rank < min.Rank {
+	floor, _ := api.Builtin(pt.Settings.UserAdminMinRole)
+	if p.rank < floor.Rank {
 		return forbidden("partner %s lets only %s and above manage users (setting user_admin_min_role); this token's role is %q",
 			pt.ID, pt.Settings.UserAdminMinRole, p.role)
 	}

@@ -272,12 +272,12 @@ func (s *Server) customRoleFor(r *http.Request, tx *sql.Tx, p *principal) (*api.
 
 func (s *Server) updateRole(w http.ResponseWriter, r *http.Request, p *principal) error {
 	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
-		var in api.RoleUpdate
-		if err := decodeStrict(r, body, &in, false); err != nil {
-			return nil, err
-		}
 		ro, err := s.customRoleFor(r, tx, p)
 		if err != nil {
+			return nil, err
+		}
+		var in api.RoleUpdate
+		if err := decodeStrict(r, body, &in, false); err != nil {
 			return nil, err
 		}
 		if err := validateRole(p, "", in.Name, in.Rank, in.Permissions); err != nil {

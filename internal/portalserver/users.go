@@ -268,7 +268,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *principal)
 		where = append(where, "deleted_at IS NULL AND (access_expires_at IS NULL OR access_expires_at > ?) AND "+cond)
 		args = append(args, now)
 	}
-	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+userCols+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`,
+	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+userCols+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, //nolint:gosec // G202: WHERE joins constant conditions; every value is a ? argument.
 		append(args, size+1)...)
 	if err != nil {
 		return err
@@ -428,12 +428,12 @@ func setGrants(ctx context.Context, tx *sql.Tx, actor api.Actor, u *api.User, ro
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *principal) error {
 	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
 		ctx := r.Context()
-		var in api.UserUpdate
-		if err := decodeStrict(r, body, &in, false); err != nil {
-			return nil, err
-		}
 		u, err := s.userForChange(r, tx, p)
 		if err != nil {
+			return nil, err
+		}
+		var in api.UserUpdate
+		if err := decodeStrict(r, body, &in, false); err != nil {
 			return nil, err
 		}
 		var fe fieldErrors

@@ -208,11 +208,6 @@ func decodeCursor(tok string) (string, error) {
 	return strings.TrimPrefix(string(b), "v1:"), nil
 }
 
-// inClause returns "?, ?, ?" for n values.
-func inClause(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
 func decodeJSONList(s string) ([]string, error) {
 	var out []string
 	if err := json.Unmarshal([]byte(s), &out); err != nil {
