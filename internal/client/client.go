@@ -33,6 +33,9 @@ const (
 	defaultRetryWaitMin   = 250 * time.Millisecond
 	defaultRetryWaitMax   = 15 * time.Second
 
+	// maxIdleConnsPerHost keeps connections for Terraform's parallel operations.
+	maxIdleConnsPerHost = 32
+
 	// maxResponseBytes bounds how much of an answer is read.
 	maxResponseBytes = 32 << 20
 )
@@ -200,7 +203,12 @@ func newHTTPClient(injected *http.Client, timeout time.Duration) *http.Client {
 	if injected != nil {
 		hc = *injected
 	} else if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		hc.Transport = t.Clone()
+		tr := t.Clone()
+		// Terraform runs 10 operations at once by default; with Go's default
+		// of 2 idle connections per host, most requests of a bulk apply
+		// would open a new connection.
+		tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
+		hc.Transport = tr
 	}
 	hc.Timeout = timeout
 	return &hc

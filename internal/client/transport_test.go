@@ -5,10 +5,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -298,5 +301,46 @@ func TestRetryPolicy(t *testing.T) {
 		if got := retrySafe(tc.method, tc.h); got != tc.want {
 			t.Errorf("retrySafe(%s, %v) = %v, want %v", tc.method, tc.h, got, tc.want)
 		}
+	}
+}
+
+// TestConnectionsAreReusedUnderParallelism makes 100 requests from 10
+// workers that pause between requests, as Terraform's default parallelism
+// does: connections are kept and reused rather than opened for most requests.
+func TestConnectionsAreReusedUnderParallelism(t *testing.T) {
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(2 * time.Millisecond) // a server's latency, so that requests overlap
+		writeJSON(w, http.StatusOK, map[string]any{"kind": "partner", "permissions": []string{}})
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Config{Endpoint: srv.URL, Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				if _, err := c.Me.Get(context.Background()); err != nil {
+					t.Error(err)
+				}
+				time.Sleep(time.Millisecond) // Terraform's own work between two requests
+			}
+		}()
+	}
+	wg.Wait()
+	// Measured: 10 with connections kept; 59 to 79 with Go's default of 2
+	// idle connections per host.
+	if n := opened.Load(); n > 20 {
+		t.Fatalf("100 requests from 10 workers opened %d connections, want at most 20", n)
 	}
 }
