@@ -6,6 +6,8 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -20,11 +22,32 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
+	quietUnlessLogging(os.Environ(), os.Setenv)
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/partnerportal/portal",
 		Debug:   debug,
 	})
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// sdkLogLevels are the plugin SDK's own log levels (not the provider's).
+var sdkLogLevels = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"}
+
+// quietUnlessLogging turns the plugin SDK's logging off when no TF_LOG*
+// variable is set. Terraform then discards everything a provider logs, yet
+// the SDK still formats a TRACE line for every validator and plan modifier
+// it calls: for a no-op plan of 1,000 users that was 28% of the time (7.1 s
+// against 5.1 s with the SDK's logging off) and a good part of the garbage.
+// Any TF_LOG* setting leaves logging exactly as the SDK has it.
+func quietUnlessLogging(environ []string, setenv func(string, string) error) {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "TF_LOG") {
+			return
+		}
+	}
+	for _, name := range sdkLogLevels {
+		_ = setenv(name, "OFF")
 	}
 }

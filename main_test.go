@@ -1,0 +1,40 @@
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestQuietUnlessLogging(t *testing.T) {
+	cases := []struct {
+		name    string
+		environ []string
+		quiet   bool
+	}{
+		{"no logging asked for", []string{"HOME=/root", "PORTAL_ENDPOINT=http://127.0.0.1:8080"}, true},
+		{"TF_LOG", []string{"TF_LOG=TRACE"}, false},
+		{"provider logs only", []string{"TF_LOG_PROVIDER=DEBUG"}, false},
+		{"SDK level set by hand", []string{"TF_LOG_SDK_FRAMEWORK=TRACE"}, false},
+		{"a log path", []string{"TF_LOG_PATH=/tmp/tf.log"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			set := map[string]string{}
+			quietUnlessLogging(c.environ, func(k, v string) error { set[k] = v; return nil })
+			if !c.quiet {
+				if len(set) != 0 {
+					t.Fatalf("logging was asked for, yet %v was changed", set)
+				}
+				return
+			}
+			for _, name := range sdkLogLevels {
+				if set[name] != "OFF" {
+					t.Fatalf("%s = %q, want OFF", name, set[name])
+				}
+			}
+			if _, touched := set["TF_LOG_PROVIDER"]; touched || !slices.Contains(sdkLogLevels, "TF_LOG_SDK_FRAMEWORK") {
+				t.Fatal("the provider's own log level must stay as it is")
+			}
+		})
+	}
+}
