@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// writeResults writes results.json, results.md and chart.svg into a new
+// OUT/<UTC timestamp>/ folder, then BENCHMARKS.md, and returns the folder.
+func writeResults(res *Results, opts options) (string, error) {
+	stamp := res.StartedAt.Format("20060102T150405Z")
+	dir := filepath.Join(opts.out, stamp)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	md := fmt.Sprintf("# Benchmark results, %s\n\n%s\n%s\n![wall time against N](chart.svg)\n",
+		res.StartedAt.Format("2006-01-02 15:04 UTC"), machineSection(res), resultsBody(res))
+	files := map[string][]byte{"results.json": append(js, '\n'), "results.md": []byte(md), "chart.svg": chartSVG(res)}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	if opts.benchmarksMD != "" {
+		if err := os.WriteFile(opts.benchmarksMD, []byte(benchmarksMD(res, opts.benchmarksMD, dir)), 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// benchmarksMD is the repository's BENCHMARKS.md: how to run the
+// benchmark, the machine and the latest results.
+func benchmarksMD(res *Results, mdPath, dir string) string {
+	link := func(name string) string {
+		p := filepath.Join(dir, name)
+		if rel, err := filepath.Rel(filepath.Dir(mdPath), p); err == nil && !strings.HasPrefix(rel, "..") {
+			p = rel
+		}
+		return filepath.ToSlash(p)
+	}
+	var b strings.Builder
+	b.WriteString(`# Benchmarks
+
+How the provider scales with the number of users, measured with the real ` + "`terraform`" + ` binary
+against a real portald on loopback, beside Terraform's own floor: the same steps with as many
+` + "`terraform_data`" + ` resources, which cost Terraform's graph, state and plan rendering but no
+provider and no network.
+
+` + "```sh" + `
+make bench   # make build, then go run ./internal/bench (about 16 minutes on 2 CPUs)
+go run ./internal/bench -sizes 100,1000 -rate-limited 0   # a quicker run, after make build
+` + "```" + `
+
+At each N: ` + "`terraform apply`" + ` creating N resources, a no-op ` + "`terraform plan -detailed-exitcode`" + `
+(exit 0), and a plan after 1% of the objects changed (exit 2): for ` + "`portal_partner_user`" + `,
+max(1, N/100) users granted ` + "`read_only`" + ` by hand through the API; for the floor, as many
+` + "`terraform_data`" + ` inputs edited in the configuration. Every N gets a fresh portald and fresh
+folders. Wall time is the terraform command's; HTTP requests are what portald's ` + "`/metrics`" + `
+counted during the step; peak memory is the provider process's VmHWM, polled every 50 ms.
+Both configurations use ` + "`for_each`" + ` over a map from each email to itself; ` + "`-for-each set`" + ` uses
+` + "`toset()`" + ` of the emails instead, as the issue wrote it, but Terraform 1.11 evaluates a resource's
+` + "`for_each`" + ` again for every instance it plans and goes through a set far more slowly than through
+a map's keys: with a set, the floor alone takes about 20 s to plan 1,000 and hours at 5,000.
+See [internal/bench/README.md](internal/bench/README.md) for the details and caveats. These are
+measurements, not tests: a MISS below is a finding to act on, and the run still succeeds.
+
+`)
+	b.WriteString(machineSection(res))
+	fmt.Fprintf(&b, "\n## Latest results (%s)\n\n", res.StartedAt.Format("2006-01-02 15:04 UTC"))
+	b.WriteString(resultsBody(res))
+	fmt.Fprintf(&b, "\nChart of wall time against N: [chart.svg](%s). All figures: [results.json](%s), [results.md](%s).\n\n![wall time against N](%s)\n",
+		link("chart.svg"), link("results.json"), link("results.md"), link("chart.svg"))
+	return b.String()
+}
+
+// machineSection describes the machine as a markdown list.
+func machineSection(res *Results) string {
+	m := res.Machine
+	return fmt.Sprintf(`## Machine
+
+- CPUs (nproc): %d, %s
+- Memory (MemTotal): %s
+- Kernel: %s
+- %s
+- %s
+- terraform -parallelism=%d
+`, m.CPUs, m.CPUModel, m.MemTotal, m.Kernel, m.Terraform, m.Go, res.Parallelism)
+}
+
+// column is one column of a per-step table.
+type column struct {
+	head  string
+	right bool // right-aligned (numbers)
+	cell  func(n int, ours, floor StepResult) string
+}
+
+// resultsBody is the tables: one per step, the rate-limited run, the targets.
+func resultsBody(res *Results) string {
+	var b strings.Builder
+	if res.Incomplete != "" {
+		first, _, _ := strings.Cut(res.Incomplete, "\n")
+		fmt.Fprintf(&b, "**Incomplete run**, stopped early: %s\n\n", first)
+	}
+	fmt.Fprintf(&b, "for_each over a %s of N emails. Seconds are wall time; ratio is ours over the floor.\n\n", res.ForEach)
+	budget := column{"budget N/100+10", true, func(n int, _, _ StepResult) string { return fmt.Sprint(requestBudget(n)) }}
+	changed := column{"changed", true, func(n int, _, _ StepResult) string { return fmt.Sprint(changedAt(n)) }}
+	stepTable(&b, res, stepApply, "Apply (create all)")
+	stepTable(&b, res, stepNoop, "No-op plan", budget)
+	stepTable(&b, res, stepDrift, "Plan after 1% changed by hand (floor: by config edit)", changed)
+	if rl := res.RateLimited; rl != nil {
+		fmt.Fprintf(&b, "### Apply against portald limited to %g requests per second per token\n\n", rl.RateLimit)
+		b.WriteString("| N | s | result | exit code | HTTP requests | 429 answers | provider peak MB |\n|---:|---:|---|---:|---:|---:|---:|\n")
+		fmt.Fprintf(&b, "| %d | %.1f | %s | %d | %d | %d | %s |\n\n", rl.N, rl.Seconds, okWord(rl.Succeeded), rl.ExitCode,
+			rl.HTTPRequests, rl.TooManyRequests, mb(&rl.ProviderPeakMB))
+	}
+	b.WriteString("### Targets\n\n| target | measured | result |\n|---|---|---|\n")
+	for _, t := range res.Targets {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Goal, t.Measured, t.Status)
+	}
+	return b.String()
+}
+
+// stepTable writes one step's table: N, both times, their ratio, our
+// requests, the extra columns, and the provider's peak memory.
+func stepTable(b *strings.Builder, res *Results, step, title string, extra ...column) {
+	cols := []column{
+		{"N", true, func(n int, _, _ StepResult) string { return fmt.Sprint(n) }},
+		{"ours s", true, func(_ int, o, _ StepResult) string { return seconds(o) }},
+		{"floor s", true, func(_ int, _, f StepResult) string { return seconds(f) }},
+		{"ratio", true, func(_ int, o, f StepResult) string { return ratioText(ratio(o, f)) }},
+		{"ours HTTP requests", true, func(_ int, o, _ StepResult) string { return count(o.HTTPRequests) }},
+	}
+	cols = append(cols, extra...)
+	cols = append(cols, column{"provider peak MB", true, func(_ int, o, _ StepResult) string { return mb(o.ProviderPeakMB) }})
+
+	fmt.Fprintf(b, "### %s\n\n", title)
+	var head, rule []string
+	for _, c := range cols {
+		head = append(head, c.head)
+		rule = append(rule, map[bool]string{true: "---:", false: "---"}[c.right])
+	}
+	fmt.Fprintf(b, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(rule, "|"))
+	for _, sr := range res.Sizes {
+		o, f := stepOf(sr.Ours, step), stepOf(sr.Floor, step)
+		var cells []string
+		for _, c := range cols {
+			cells = append(cells, c.cell(sr.N, o, f))
+		}
+		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
+	}
+	b.WriteString("\n")
+}
+
+// seconds formats a step's wall time; "-" for a step not measured.
+func seconds(s StepResult) string {
+	if s.Seconds <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", s.Seconds)
+}
+
+// count formats a request count; "-" when there is none.
+func count(p *int64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprint(*p)
+}
+
+func ratioText(r float64) string {
+	if math.IsNaN(r) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", r)
+}
+
+// mb formats a peak in MiB; "-" when no provider process was seen.
+func mb(p *float64) string {
+	if p == nil || *p == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", *p)
+}
