@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,23 +104,45 @@ func IsCode(err error, code string) bool {
 }
 
 // newAPIError decodes an error answer. A body that is not a problem keeps
-// its first bytes as the detail. The token is cut out of the body first, in
-// case a proxy echoes the request.
+// its first bytes as the detail. The token is cut out of every text the
+// error carries, after decoding, in case a proxy echoes the request: cutting
+// it from the raw body alone misses a token that JSON escapes or an invalid
+// UTF-8 byte only put together again once decoded (found by fuzzing).
 func newAPIError(method, path string, resp *http.Response, body []byte, token string) *APIError {
-	if token != "" {
-		body = bytes.ReplaceAll(body, []byte(token), []byte(redacted))
-	}
 	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path}
 	var p api.Problem
 	if isJSON(resp.Header.Get("Content-Type")) && json.Unmarshal(body, &p) == nil {
 		e.Problem = p
-		e.Code, e.Title, e.Detail, e.FieldErrors, e.RequestID = p.Code, p.Title, p.Detail, p.Errors, p.RequestID
 	} else {
-		e.Title = http.StatusText(resp.StatusCode)
-		e.Detail = strings.TrimSpace(strings.ToValidUTF8(string(body[:min(len(body), maxDetailBytes)]), ""))
+		e.Problem.Title = http.StatusText(resp.StatusCode)
+		e.Problem.Detail = strings.TrimSpace(strings.ToValidUTF8(string(body[:min(len(body), maxDetailBytes)]), ""))
 	}
-	e.RequestID = cmpOr(e.RequestID, resp.Header.Get("X-Request-Id"))
+	redactProblem(&e.Problem, token)
+	p = e.Problem
+	e.Code, e.Title, e.Detail, e.FieldErrors, e.RequestID = p.Code, p.Title, p.Detail, p.Errors, p.RequestID
+	e.RequestID = cmpOr(e.RequestID, redact(resp.Header.Get("X-Request-Id"), token))
 	return e
+}
+
+// redactProblem cuts the token out of every text of a problem.
+func redactProblem(p *api.Problem, token string) {
+	for _, s := range []*string{&p.Type, &p.Title, &p.Code, &p.Detail, &p.Instance, &p.RequestID,
+		&p.UserID, &p.RestorableUserID, &p.InviteID, &p.ActorRole} {
+		*s = redact(*s, token)
+	}
+	for i := range p.Errors {
+		fe := &p.Errors[i]
+		fe.Field, fe.Code, fe.Message = redact(fe.Field, token), redact(fe.Code, token), redact(fe.Message, token)
+	}
+}
+
+// redact replaces the token in s, after making s valid UTF-8.
+func redact(s, token string) string {
+	s = strings.ToValidUTF8(s, "")
+	if token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, token, redacted)
 }
 
 // isJSON reports whether a Content-Type is JSON, such as application/json
