@@ -3,6 +3,7 @@ package portalserver
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
@@ -72,7 +73,7 @@ func (s *Server) Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapR
 			return err
 		}
 		res = BootstrapResult{PartnerID: pt.ID, UserID: u.ID, TokenID: tok.ID, Token: tok.Token}
-		return errorsOf(
+		return errors.Join(
 			s.audit(ctx, tx, actor, change{partnerID: pt.ID, action: "partner.created", targetType: "partner", targetID: pt.ID, after: pt}),
 			s.audit(ctx, tx, actor, userChange(u, "user.created", nil, u)),
 		)
@@ -81,13 +82,4 @@ func (s *Server) Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapR
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	return &res, nil
-}
-
-func errorsOf(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

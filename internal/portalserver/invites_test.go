@@ -120,7 +120,7 @@ func TestInviteLifetimeAndBatchLimits(t *testing.T) {
 
 	batch := api.InviteBatchCreate{}
 	for i := range 11 {
-		batch.Invites = append(batch.Invites, api.InviteCreate{Email: "b" + itoa(i) + "@acme.test", Roles: []string{api.RoleReadOnly}})
+		batch.Invites = append(batch.Invites, api.InviteCreate{Email: "b" + letter(i) + "@acme.test", Roles: []string{api.RoleReadOnly}})
 	}
 	res = w.Do(t, w.OwnerToken, http.MethodPost, w.invitesPath()+"/batch", batch)
 	if res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusBadRequest {

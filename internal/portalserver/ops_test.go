@@ -1,7 +1,10 @@
 package portalserver_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -129,5 +132,37 @@ func TestUnknownRouteAndDevRoutesOffWithoutDev(t *testing.T) {
 	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/dev/outbox", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("dev outbox without --dev: %d, want 404", rec.Code)
+	}
+}
+
+func TestAccessLogIsStructured(t *testing.T) {
+	var logs bytes.Buffer
+	s, err := portalserver.Open(context.Background(), portalserver.Config{
+		DBPath: filepath.Join(t.TempDir(), "p.db"), Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	req := httptest.NewRequest(http.MethodGet, "/v1/me", nil)
+	req.Header.Set("X-Request-Id", "trace-me-1")
+	req.Header.Set("Authorization", "Bearer ptk_secret_never_logged")
+	s.Handler().ServeHTTP(httptest.NewRecorder(), req)
+
+	var entry struct {
+		Msg, Method, Path, Route, RequestID string
+		Status                              int
+		DurationMS                          *float64 `json:"duration_ms"`
+	}
+	line := strings.TrimSpace(logs.String())
+	if err := json.Unmarshal([]byte(line), &entry); err != nil {
+		t.Fatalf("the access log is not one JSON object per request: %q (%v)", line, err)
+	}
+	if entry.Msg != "request" || entry.Method != http.MethodGet || entry.Route != "GET /v1/me" ||
+		entry.Status != http.StatusUnauthorized || entry.DurationMS == nil {
+		t.Fatalf("access log entry %+v lacks the method, route, status or duration", entry)
+	}
+	if !strings.Contains(line, `"request_id":"trace-me-1"`) || strings.Contains(line, "ptk_secret") {
+		t.Fatalf("access log %s: want the request id and never the token", line)
 	}
 }

@@ -102,7 +102,7 @@ func TestRoleCeiling(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			email := "new" + itoa(i) + "@acme.test"
+			email := "new" + letter(i) + "@acme.test"
 			res := w.Do(t, c.token, http.MethodPost, w.usersPath(w.PartnerID), api.UserCreate{Email: email, Roles: []string{api.RoleReadOnly, c.role}})
 			if c.code == "" {
 				wantStatus(t, res, c.status)
@@ -117,7 +117,8 @@ func TestRoleCeiling(t *testing.T) {
 }
 
 // itoa names the i-th test object: "a", "b", ... (i < 26).
-func itoa(i int) string { return "abcdefghijklmnopqrstuvwxyz"[i : i+1] }
+// letter names the i-th of up to 26 test users: a, b, c...
+func letter(i int) string { return "abcdefghijklmnopqrstuvwxyz"[i : i+1] }
 
 func TestActorChangesOnlyAccountsBelowItself(t *testing.T) {
 	w := newWorld(t)
@@ -347,7 +348,7 @@ func TestListFiltersAndPagination(t *testing.T) {
 		if i%2 == 1 {
 			domain = "contractor.test"
 		}
-		w.user(w.PartnerID, "u"+itoa(i)+"@"+domain, api.RoleMember)
+		w.user(w.PartnerID, "u"+letter(i)+"@"+domain, api.RoleMember)
 	}
 	var list api.UserList
 	w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"?email_domain=contractor.test", nil).Decode(t, &list)

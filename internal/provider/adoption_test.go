@@ -51,7 +51,7 @@ func adoptionWorld(t *testing.T) (team []api.User, dir func(config string) *tfDi
 	t.Helper()
 	newAcc(t) // the TF_ACC and terraform checks
 	tmp := t.TempDir()
-	providerDir, bin := binaries(t, tmp)
+	providerDir, bin := binaries(t)
 	db := filepath.Join(tmp, "portal.db")
 	boot := bootstrapFile(t, db)
 	pd := &portaldProcess{bin: bin, db: db}

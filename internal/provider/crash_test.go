@@ -25,7 +25,7 @@ import (
 func TestAccCrash_portaldKilledMidApply(t *testing.T) {
 	newAcc(t) // the TF_ACC and terraform checks
 	dir := t.TempDir()
-	providerDir, bin := binaries(t, dir)
+	providerDir, bin := binaries(t)
 	db := filepath.Join(dir, "portal.db")
 	boot := bootstrapFile(t, db)
 	pd := &portaldProcess{bin: bin, db: db}
@@ -91,7 +91,7 @@ resource "portal_partner_user" "crash" {
 func TestAccSecurity_tokenNeverInLogsOrState(t *testing.T) {
 	newAcc(t)
 	dir := t.TempDir()
-	providerDir, bin := binaries(t, dir)
+	providerDir, bin := binaries(t)
 	db := filepath.Join(dir, "portal.db")
 	boot := bootstrapFile(t, db)
 	pd := &portaldProcess{bin: bin, db: db}

@@ -140,7 +140,6 @@ func TestAccInvite_onExpiry(t *testing.T) {
 					a.accept("late@acme.test") // the new link works
 					return nil
 				},
-				ExpectNonEmptyPlan: false,
 			}
 		}},
 		{onExpiryKeep, func(*acc) resource.TestStep {

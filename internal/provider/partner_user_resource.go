@@ -339,12 +339,10 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	// Status and last activity were planned from state when nothing that
 	// moves them changed; keep them (the next refresh reads the portal's).
 	m, d := userModelFromAPI(ctx, plan, u)
-	resp.Diagnostics.Append(d...)
 	if !plan.Status.IsUnknown() {
 		m.Status, m.LastActivityAt = plan.Status, plan.LastActivityAt
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
-	resp.Diagnostics.Append(setPrivateVersion(ctx, resp.Private, u.Version)...)
+	resp.Diagnostics.Append(saveState(ctx, m, d, u.Version, &resp.State, resp.Private)...)
 }
 
 func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,20 +24,59 @@ import (
 // that portald can be killed in the middle of an apply and Terraform is run
 // exactly as people run it (for_each keys, -generate-config-out, TF_LOG).
 
-// binaries builds the provider and portald once per test into dir.
-func binaries(t *testing.T, dir string) (providerDir, portald string) {
+// built holds the provider and portald, built once for the whole test binary.
+var built struct {
+	once                 sync.Once
+	providerDir, portald string
+	err                  error
+}
+
+// TestMain removes the binaries built for the tests once all have run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.portald != "" {
+		_ = os.RemoveAll(filepath.Dir(built.portald))
+	}
+	os.Exit(code)
+}
+
+// binaries returns the provider's folder (for dev_overrides) and portald,
+// built from the working tree once per test binary into a shared folder.
+func binaries(t *testing.T) (providerDir, portald string) {
 	t.Helper()
 	root := moduleRoot(t)
-	providerDir = filepath.Join(dir, "plugins")
-	portald = filepath.Join(dir, "portald")
-	for _, b := range [][2]string{{filepath.Join(providerDir, "terraform-provider-portal"), "."}, {portald, "./cmd/portald"}} {
-		cmd := exec.Command("go", "build", "-o", b[0], b[1])
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "portal-binaries-") //nolint:usetesting // shared by every test of the binary; TestMain removes it
+		if err != nil {
+			built.err = err
+			return
 		}
+		built.providerDir, built.portald = filepath.Join(dir, "plugins"), filepath.Join(dir, "portald")
+		for _, b := range [][2]string{{filepath.Join(built.providerDir, "terraform-provider-portal"), "."}, {built.portald, "./cmd/portald"}} {
+			cmd := exec.Command("go", "build", "-o", b[0], b[1])
+			cmd.Dir = root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				built.err = fmt.Errorf("go build %s: %w\n%s", b[1], err, out)
+				return
+			}
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return providerDir, portald
+	return built.providerDir, built.portald
+}
+
+// writeCLIConfig writes a Terraform CLI config that finds this provider in
+// providerDir through dev_overrides, so no init and no registry are needed.
+func writeCLIConfig(t *testing.T, providerDir string) string {
+	t.Helper()
+	rc := filepath.Join(t.TempDir(), "terraformrc")
+	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", filepath.ToSlash(providerDir))
+	if err := os.WriteFile(rc, []byte(cli), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return rc
 }
 
 // portaldProcess is a portald serving a database file on a fixed address.
@@ -88,11 +128,7 @@ type tfDir struct {
 func newTFDir(t *testing.T, providerDir, config string, env ...string) *tfDir {
 	t.Helper()
 	dir := t.TempDir()
-	rc := filepath.Join(dir, "terraformrc")
-	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", providerDir)
-	if err := os.WriteFile(rc, []byte(cli), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rc := writeCLIConfig(t, providerDir)
 	if !strings.Contains(config, "required_providers") {
 		config = exampleRequiredProviders + config
 	}

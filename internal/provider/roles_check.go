@@ -9,8 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-
-	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
 // checkRoleChange fails the plan, before anything is sent, for a role the
@@ -69,7 +67,6 @@ func (d *providerData) checkRoleChange(ctx context.Context, partnerID string, at
 			}
 		}
 	}
-	_ = api.RankOwner
 }
 
 func quoteAll(s []string) []string {

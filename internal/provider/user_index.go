@@ -27,9 +27,8 @@ type userIndex struct {
 }
 
 type partnerUsers struct {
-	done  chan struct{} // closed once the list is read (or failed)
-	users map[string]api.User
-	err   error
+	done  chan struct{}       // closed once the list is read (or failed)
+	users map[string]api.User // nil when the listing failed: reads then use GET
 	// written holds the run's own changes: a user, or nil for "changed in a
 	// way the list cannot tell; read it again".
 	written map[string]*api.User
@@ -85,7 +84,7 @@ func (x *userIndex) load(ctx context.Context, c *client.Client, partnerID string
 		tflog.Debug(ctx, "read the partner's users in one listing", map[string]any{"partner_id": partnerID, "users": len(list)})
 	}
 	x.mu.Lock()
-	pu.users, pu.err = users, err
+	pu.users = users
 	x.mu.Unlock()
 	close(pu.done)
 	return pu
