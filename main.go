@@ -3,13 +3,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/provider"
 )
@@ -23,10 +22,13 @@ func main() {
 	flag.Parse()
 
 	quietUnlessLogging(os.Environ(), os.Setenv)
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/partnerportal/portal",
-		Debug:   debug,
-	})
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	// tf6server.Serve is what providerserver.Serve calls; served here
+	// directly so the server is provider.NewServer's (see there why).
+	err := tf6server.Serve("registry.terraform.io/partnerportal/portal", provider.NewServer(version), opts...)
 	if err != nil {
 		log.Fatal(err.Error())
 	}

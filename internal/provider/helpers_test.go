@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -19,7 +18,7 @@ import (
 
 // protoV6 serves this provider in-process to the real terraform binary.
 var protoV6 = map[string]func() (tfprotov6.ProviderServer, error){
-	"portal": providerserver.NewProtocol6WithError(New("test")()),
+	"portal": func() (tfprotov6.ProviderServer, error) { return NewServer("test")(), nil },
 }
 
 // acc is one acceptance test's world: a real portald (its handler on a

@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+)
+
+type payloadKey struct{}
+
+// TestServerLetsGoOfRequestContexts: once a request has returned, nothing
+// the server keeps may hold the request's context. The framework's own
+// server fails this for every call below (it keeps each request's cancel
+// function until StopProvider), which is what grew a 5,000-user plan to
+// 505 MB.
+func TestServerLetsGoOfRequestContexts(t *testing.T) {
+	srv := NewServer("test")()
+	calls := map[string]func(context.Context){
+		"ValidateResourceConfig": func(ctx context.Context) {
+			_, _ = srv.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: "portal_partner_user"})
+		},
+		"UpgradeResourceState": func(ctx context.Context) {
+			_, _ = srv.UpgradeResourceState(ctx, &tfprotov6.UpgradeResourceStateRequest{TypeName: "portal_partner_user"})
+		},
+		"ReadResource": func(ctx context.Context) {
+			_, _ = srv.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: "portal_partner_user"})
+		},
+		"PlanResourceChange": func(ctx context.Context) {
+			_, _ = srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{TypeName: "portal_partner_user"})
+		},
+		"ApplyResourceChange": func(ctx context.Context) {
+			_, _ = srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{TypeName: "portal_partner_user"})
+		},
+		"ValidateDataResourceConfig": func(ctx context.Context) {
+			_, _ = srv.ValidateDataResourceConfig(ctx, &tfprotov6.ValidateDataResourceConfigRequest{TypeName: "portal_roles"})
+		},
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			collected := make(chan struct{})
+			call(requestContext(t, collected))
+			for range 100 {
+				runtime.GC()
+				select {
+				case <-collected:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			t.Fatal("the request's context is still reachable after the request returned")
+		})
+	}
+}
+
+// requestContext returns a canceled request context that carries a value
+// whose collection closes collected.
+func requestContext(t *testing.T, collected chan struct{}) context.Context {
+	payload := new([64 << 10]byte)
+	runtime.AddCleanup(payload, func(c chan struct{}) { close(c) }, collected)
+	ctx, cancel := context.WithCancel(context.WithValue(t.Context(), payloadKey{}, payload))
+	cancel() // as gRPC does once the request's answer is written
+	return ctx
+}
+
+func TestRPCContextIsTheRequestsUntilReleased(t *testing.T) {
+	deadline := time.Now().Add(time.Hour)
+	request, cancelRequest := context.WithDeadline(context.WithValue(t.Context(), payloadKey{}, "v"), deadline)
+	defer cancelRequest()
+	rc := newRPCContext(request)
+
+	if got := rc.Value(payloadKey{}); got != "v" {
+		t.Errorf("Value during the request = %v, want the request's value", got)
+	}
+	if got, ok := rc.Deadline(); !ok || !got.Equal(deadline) {
+		t.Errorf("Deadline = %v, %v; want %v, true", got, ok, deadline)
+	}
+	derived, cancelDerived := context.WithCancel(rc)
+	defer cancelDerived()
+
+	rc.release()
+	if got := rc.Value(payloadKey{}); got != nil {
+		t.Errorf("Value after release = %v, want nil", got)
+	}
+	if err := rc.Err(); err != nil {
+		t.Errorf("Err after release, request still open = %v, want nil", err)
+	}
+	select {
+	case <-derived.Done():
+		t.Fatal("a derived context ended before the request did")
+	default:
+	}
+
+	cancelRequest()
+	select {
+	case <-derived.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("a context derived during the request did not end with the request")
+	}
+	if err := rc.Err(); !errors.Is(err, context.Canceled) {
+		t.Errorf("Err after the request ended = %v, want context.Canceled", err)
+	}
+	if rc.Done() != request.Done() {
+		t.Error("Done is not the request's channel")
+	}
+}
+
+func TestRPCContextOfAContextThatNeverEnds(t *testing.T) {
+	rc := newRPCContext(context.Background())
+	rc.release()
+	if rc.Done() != nil || rc.Err() != nil {
+		t.Errorf("Done = %v, Err = %v; want nil, nil as context.Background has", rc.Done(), rc.Err())
+	}
+	if _, ok := rc.Deadline(); ok {
+		t.Error("Deadline reported one that the request did not have")
+	}
+}
