@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 	"github.com/partnerportal/terraform-provider-portal/internal/client"
@@ -160,6 +161,12 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
+	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) {
+		// Nothing changes, by far the most common plan: skip decoding the
+		// plan and state into models, which costs a third of a no-op plan.
+		r.noteRawRoles(req.Plan.Raw, &resp.Diagnostics)
+		return
+	}
 	var plan, state userModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if !req.State.Raw.IsNull() {
@@ -199,6 +206,22 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 	r.data.checkRoleChange(ctx, plan.PartnerID.ValueString(), path.Root("roles"), prev, next, &resp.Diagnostics)
+}
+
+// noteRawRoles is noteAuthoritativeRoles for a planned object read as is.
+func (r *userResource) noteRawRoles(plan tftypes.Value, diags *diag.Diagnostics) {
+	var attrs map[string]tftypes.Value
+	var id string
+	if plan.As(&attrs) != nil || attrs["roles"].IsNull() || attrs["id"].As(&id) != nil {
+		return
+	}
+	r.data.noteAuthoritativeRoles(id, path.Root("roles"), diags)
+}
+
+// sameUser reports whether two models hold the same values.
+func sameUser(a, b userModel) bool {
+	return sameUserSettings(a, b) && a.ID.Equal(b.ID) && a.Status.Equal(b.Status) && a.CreatedAt.Equal(b.CreatedAt) &&
+		a.LastActivityAt.Equal(b.LastActivityAt)
 }
 
 // sameUserSettings reports whether the plan changes nothing the user configures.
@@ -304,7 +327,12 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		addAPIError(&resp.Diagnostics, "Unable to read partner user", "user "+state.ID.ValueString(), err)
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, state, u, &resp.State, resp.Private)...)
+	m, d := userModelFromAPI(ctx, state, u)
+	version, vd := privateVersion(ctx, req.Private)
+	if !d.HasError() && !vd.HasError() && version == u.Version && sameUser(m, state) {
+		return // unchanged: the framework keeps the state and private state it read
+	}
+	resp.Diagnostics.Append(saveState(ctx, m, d, u.Version, &resp.State, resp.Private)...)
 }
 
 func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
