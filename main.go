@@ -6,6 +6,7 @@ import (
 	"flag"
 	"log"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
@@ -22,6 +23,7 @@ func main() {
 	flag.Parse()
 
 	quietUnlessLogging(os.Environ(), os.Setenv)
+	tuneGC(os.Getenv)
 	var opts []tf6server.ServeOpt
 	if debug {
 		opts = append(opts, tf6server.WithManagedDebug())
@@ -52,4 +54,20 @@ func quietUnlessLogging(environ []string, setenv func(string, string) error) {
 	for _, name := range sdkLogLevels {
 		_ = setenv(name, "OFF")
 	}
+}
+
+// tuneGC lets the heap grow to five times what is live before collecting,
+// where Go's default is twice, unless GOGC or GOMEMLIMIT says otherwise.
+// The provider keeps little between requests (a few MB for 1,000 users)
+// but allocates a lot per request in the plugin SDK, so by default it
+// collected about 270 times in one no-op plan of 1,000 users, and a fifth
+// of its CPU time went to the collector: with 400, a no-op plan of 1,000
+// took 3.2-3.6 s instead of 3.8-4.1 s. A soft limit of 256 MiB makes it
+// collect sooner should a very large partner bring the heap near that.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(256 << 20)
 }

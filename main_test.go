@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"runtime/debug"
+	"testing"
+)
 
 func TestQuietUnlessLogging(t *testing.T) {
 	cases := []struct {
@@ -33,5 +36,30 @@ func TestQuietUnlessLogging(t *testing.T) {
 				t.Fatalf("changed %v: only the SDK's levels may change, the provider's own stays as it is", set)
 			}
 		})
+	}
+}
+
+func TestTuneGC(t *testing.T) {
+	gcPercent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	before, beforeLimit := gcPercent(), debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetGCPercent(before); debug.SetMemoryLimit(beforeLimit) })
+
+	for _, name := range []string{"GOGC", "GOMEMLIMIT"} {
+		tuneGC(func(k string) string {
+			if k == name {
+				return "100"
+			}
+			return ""
+		})
+		if gcPercent() != before || debug.SetMemoryLimit(-1) != beforeLimit {
+			t.Fatalf("with %s set, tuneGC changed the collector's settings", name)
+		}
+	}
+	tuneGC(func(string) string { return "" })
+	if got := gcPercent(); got != 400 {
+		t.Errorf("GC percent = %d, want 400", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 256<<20 {
+		t.Errorf("memory limit = %d, want %d", got, 256<<20)
 	}
 }
