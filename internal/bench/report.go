@@ -30,11 +30,30 @@ func writeResults(res *Results, opts options) (string, error) {
 		}
 	}
 	if opts.benchmarksMD != "" {
-		if err := os.WriteFile(opts.benchmarksMD, []byte(benchmarksMD(res, opts.benchmarksMD, dir)), 0o644); err != nil {
+		prev, err := os.ReadFile(opts.benchmarksMD)
+		if err != nil && !os.IsNotExist(err) {
+			return "", err
+		}
+		doc := benchmarksMD(res, opts.benchmarksMD, dir) + analysisOf(string(prev))
+		if err := os.WriteFile(opts.benchmarksMD, []byte(doc), 0o644); err != nil {
 			return "", err
 		}
 	}
 	return dir, nil
+}
+
+// analysisHeading starts the hand-written part of BENCHMARKS.md, which a
+// run keeps: what the figures mean is not something the runner can write.
+const analysisHeading = "## What the figures say"
+
+// analysisOf returns the hand-written part of a BENCHMARKS.md, from
+// analysisHeading to the end, after a blank line; "" if it has none.
+func analysisOf(doc string) string {
+	i := strings.Index(doc, "\n"+analysisHeading+"\n")
+	if i < 0 {
+		return ""
+	}
+	return "\n" + doc[i+1:]
 }
 
 // benchmarksMD is the repository's BENCHMARKS.md: how to run the
