@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -36,6 +37,15 @@ func newUserResource() resource.Resource { return &userResource{} }
 type userResource struct {
 	data *providerData
 }
+
+// userCodec reads and writes userModel without the framework's per-call
+// reflection (see modelCodec): this resource is planned and refreshed once
+// per user in a bulk run.
+var userCodec = sync.OnceValue(func() *modelCodec[userModel] {
+	var resp resource.SchemaResponse
+	(&userResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	return newModelCodec[userModel](resp.Schema)
+})
 
 type userModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -168,9 +178,9 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 	var plan, state userModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(userCodec().get(ctx, req.Plan.Raw, &plan)...)
 	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		resp.Diagnostics.Append(userCodec().get(ctx, req.State.Raw, &state)...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -179,7 +189,7 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		if !r.data.planPartner(ctx, &plan.PartnerID, "user", &resp.Diagnostics) {
 			return
 		}
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("partner_id"), plan.PartnerID)...)
+		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
 	}
 	if !req.State.Raw.IsNull() && plan.AccessExpiresAt.Equal(state.AccessExpiresAt) {
 		// The framework marks computed values unknown on any change, but an
@@ -187,7 +197,7 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		// nor last activity: keep them, so a reviewer sees only what moves
 		// (and a change of spelling alone, such as email case, plans nothing).
 		plan.Status, plan.LastActivityAt = state.Status, state.LastActivityAt
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
 	}
 	if !plan.Roles.IsNull() {
 		r.data.noteAuthoritativeRoles(plan.ID.ValueString(), path.Root("roles"), &resp.Diagnostics)
@@ -233,7 +243,7 @@ func sameUserSettings(plan, state userModel) bool {
 
 func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan userModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(userCodec().get(ctx, req.Plan.Raw, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -255,7 +265,7 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 		addCreateUserError(&resp.Diagnostics, plan, err)
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, &resp.State, resp.Private)...)
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 }
 
 // restore brings back a removed account and updates it to the plan. The
@@ -271,7 +281,7 @@ func (r *userResource) restore(ctx context.Context, plan userModel, userID strin
 		addAPIError(&resp.Diagnostics, "Unable to restore partner user", "restoring removed user "+userID+" ("+plan.Email.ValueString()+")", err)
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, &resp.State, resp.Private)...)
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -288,7 +298,7 @@ func (r *userResource) restore(ctx context.Context, plan userModel, userID strin
 		addAPIError(&resp.Diagnostics, "Unable to update restored partner user", "user "+userID+" was restored but not updated to the configuration; the next apply retries", err)
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, &resp.State, resp.Private)...)
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 }
 
 // addCreateUserError explains a failed create; for an email that is already
@@ -314,7 +324,7 @@ func addCreateUserError(diags *diag.Diagnostics, plan userModel, err error) {
 
 func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state userModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(userCodec().get(ctx, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -332,13 +342,13 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if !d.HasError() && !vd.HasError() && version == u.Version && sameUser(m, state) {
 		return // unchanged: the framework keeps the state and private state it read
 	}
-	resp.Diagnostics.Append(saveState(ctx, m, d, u.Version, &resp.State, resp.Private)...)
+	resp.Diagnostics.Append(saveState(ctx, m, d, u.Version, userCodec().into(&resp.State.Raw), resp.Private)...)
 }
 
 func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state userModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(userCodec().get(ctx, req.Plan.Raw, &plan)...)
+	resp.Diagnostics.Append(userCodec().get(ctx, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -370,12 +380,12 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if !plan.Status.IsUnknown() {
 		m.Status, m.LastActivityAt = plan.Status, plan.LastActivityAt
 	}
-	resp.Diagnostics.Append(saveState(ctx, m, d, u.Version, &resp.State, resp.Private)...)
+	resp.Diagnostics.Append(saveState(ctx, m, d, u.Version, userCodec().into(&resp.State.Raw), resp.Private)...)
 }
 
 func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state userModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(userCodec().get(ctx, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
