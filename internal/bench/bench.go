@@ -27,14 +27,19 @@ type Results struct {
 	Incomplete string `json:"incomplete,omitempty"`
 }
 
-// SizeResult holds the three steps at one N, for the provider and the floor.
+// SizeResult holds the three steps at one N, for the provider, the floor
+// and the stack floor.
 type SizeResult struct {
 	N int `json:"n"`
-	// Changed is how many users got a role by hand (ours) and how many
-	// terraform_data inputs were edited (floor) before the drift plan.
+	// Changed is how many users got a role by hand (ours), how many
+	// terraform_data inputs were edited (floor) and how many users' roles
+	// were edited in the configuration (stack floor) before the drift plan.
 	Changed int          `json:"changed"`
 	Ours    []StepResult `json:"ours"`
 	Floor   []StepResult `json:"floor"`
+	// StackFloor is portal_partner_user served by a provider on the same
+	// plugin stack that does no work (internal/bench/stackfloor).
+	StackFloor []StepResult `json:"stack_floor,omitempty"`
 }
 
 // RateLimitedResult is the apply against a rate-limited portald.
@@ -52,10 +57,13 @@ type RateLimitedResult struct {
 
 // bench runs the measurements.
 type bench struct {
-	opts      options
-	bin       string // the repository's bin/, where make build puts both binaries
-	terraform string
-	machine   Machine
+	opts options
+	bin  string // the repository's bin/, where make build puts both binaries
+	// stackFloorBin is the folder of the stack floor's provider binary,
+	// built by newBench.
+	stackFloorBin string
+	terraform     string
+	machine       Machine
 }
 
 func newBench(ctx context.Context, opts options) (*bench, error) {
@@ -69,7 +77,19 @@ func newBench(ctx context.Context, opts options) (*bench, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terraform is not on PATH: %w", err)
 	}
-	return &bench{opts: opts, bin: bin, terraform: tf, machine: readMachine(ctx, tf)}, nil
+	b := &bench{opts: opts, bin: bin, stackFloorBin: filepath.Join(bin, "stackfloor"), terraform: tf, machine: readMachine(ctx, tf)}
+	return b, b.buildStackFloor(ctx)
+}
+
+// buildStackFloor builds internal/bench/stackfloor into bin/stackfloor under
+// the provider's binary name, from the same source tree as the provider.
+func (b *bench) buildStackFloor(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(b.stackFloorBin, providerBinary), "./internal/bench/stackfloor")
+	cmd.Dir = b.opts.repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the stack floor provider: %w\n%s", err, out)
+	}
+	return nil
 }
 
 // all measures every size, then the rate-limited run. On an error it
@@ -123,6 +143,9 @@ func (b *bench) size(ctx context.Context, n int) (SizeResult, error) {
 	if sr.Floor, err = b.floor(ctx, filepath.Join(tmp, "floor"), n, sr.Changed); err != nil {
 		return sr, fmt.Errorf("terraform_data: %w", err)
 	}
+	if sr.StackFloor, err = b.stackFloor(ctx, filepath.Join(tmp, "stackfloor"), n, sr.Changed); err != nil {
+		return sr, fmt.Errorf("stack floor: %w", err)
+	}
 	return sr, nil
 }
 
@@ -143,11 +166,23 @@ func (b *bench) ours(ctx context.Context, tmp string, n, changed int) ([]StepRes
 // floor runs the three steps with N terraform_data resources; the change
 // before the drift plan is a configuration edit.
 func (b *bench) floor(ctx context.Context, dir string, n, changed int) ([]StepResult, error) {
-	ws, err := newWorkspace(dir, b.terraform, floorCLIConfig(), floorConfig(n, 0, b.opts.forEach), nil)
+	ws, err := newWorkspace(dir, kindFloor, b.terraform, floorCLIConfig(), floorConfig(n, 0, b.opts.forEach), nil)
 	if err != nil {
 		return nil, err
 	}
 	edit := func(context.Context) error { return ws.writeConfig(floorConfig(n, changed, b.opts.forEach)) }
+	return ws.runAll(ctx, n, benchSteps(b.opts.parallelism, edit))
+}
+
+// stackFloor runs the three steps with N portal_partner_user resources
+// served by the stack floor's provider; the change before the drift plan is
+// a configuration edit, as for the floor.
+func (b *bench) stackFloor(ctx context.Context, dir string, n, changed int) ([]StepResult, error) {
+	ws, err := newWorkspace(dir, kindStackFloor, b.terraform, devOverridesCLIConfig(b.stackFloorBin), usersConfig(n, 0, b.opts.forEach), nil)
+	if err != nil {
+		return nil, err
+	}
+	edit := func(context.Context) error { return ws.writeConfig(usersConfig(n, changed, b.opts.forEach)) }
 	return ws.runAll(ctx, n, benchSteps(b.opts.parallelism, edit))
 }
 
@@ -158,7 +193,7 @@ func (b *bench) oursWorkspace(ctx context.Context, tmp string, n int, rps float6
 	if err != nil {
 		return nil, nil, err
 	}
-	ws, err := newWorkspace(filepath.Join(tmp, "ours"), b.terraform, oursCLIConfig(b.bin), oursConfig(n, b.opts.forEach), pd)
+	ws, err := newWorkspace(filepath.Join(tmp, "ours"), kindOurs, b.terraform, devOverridesCLIConfig(b.bin), usersConfig(n, 0, b.opts.forEach), pd)
 	if err != nil {
 		pd.stop()
 		return nil, nil, err

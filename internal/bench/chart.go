@@ -18,7 +18,7 @@ const (
 type series struct {
 	label  string
 	color  string
-	dashed bool
+	dash   string       // stroke-dasharray; "" for a solid line
 	points [][2]float64 // N, seconds
 }
 
@@ -30,17 +30,24 @@ func (l *series) add(n int, s StepResult) {
 }
 
 // chartSVG draws wall time against N (log scale) for apply and the no-op
-// plan, ours beside the floor, as a standalone SVG 1.1 document.
+// plan, ours beside the floor and the stack floor, as a standalone SVG 1.1
+// document. A configuration with nothing measured is left out.
 func chartSVG(res *Results) []byte {
 	var lines []series
 	for _, s := range []struct{ step, name, color string }{{stepApply, "apply", "#1f77b4"}, {stepNoop, "no-op plan", "#d62728"}} {
 		ours := series{label: s.name + ": portal_partner_user", color: s.color}
-		floor := series{label: s.name + ": terraform_data (floor)", color: s.color, dashed: true}
+		floor := series{label: s.name + ": terraform_data (floor)", color: s.color, dash: "6,4"}
+		stack := series{label: s.name + ": stack floor", color: s.color, dash: "2,3"}
 		for _, sr := range res.Sizes {
 			ours.add(sr.N, stepOf(sr.Ours, s.step))
 			floor.add(sr.N, stepOf(sr.Floor, s.step))
+			stack.add(sr.N, stepOf(sr.StackFloor, s.step))
 		}
-		lines = append(lines, ours, floor)
+		for _, l := range []series{ours, floor, stack} {
+			if len(l.points) > 0 {
+				lines = append(lines, l)
+			}
+		}
 	}
 
 	xmin, xmax, ymax := math.Inf(1), math.Inf(-1), 0.0
@@ -80,8 +87,8 @@ func chartSVG(res *Results) []byte {
 
 	for i, l := range lines {
 		dash := ""
-		if l.dashed {
-			dash = ` stroke-dasharray="6,4"`
+		if l.dash != "" {
+			dash = ` stroke-dasharray="` + l.dash + `"`
 		}
 		var pts []string
 		for _, p := range l.points {

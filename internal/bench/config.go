@@ -39,8 +39,14 @@ func userEmails(k int) []string {
 	return out
 }
 
-// oursConfig is N portal_partner_user resources, each a member.
-func oursConfig(n int, forEach string) string {
+// usersConfig is N portal_partner_user resources, each a member; the first
+// `changed` of them read_only instead (the stack floor's 1% change, made in
+// the configuration since that provider keeps no users to change by hand).
+func usersConfig(n, changed int, forEach string) string {
+	roles := `["member"]`
+	if changed > 0 {
+		roles = fmt.Sprintf(`tonumber(substr(each.key, 4, 5)) < %d ? ["read_only"] : ["member"]`, changed)
+	}
 	return `terraform {
   required_providers {
     portal = { source = "partnerportal/portal" }
@@ -51,7 +57,7 @@ func oursConfig(n int, forEach string) string {
 resource "portal_partner_user" "u" {
   for_each = local.emails
   email    = each.key
-  roles    = ["member"]
+  roles    = ` + roles + `
 }
 `
 }
@@ -67,8 +73,9 @@ resource "terraform_data" "u" {
 `, changed)
 }
 
-// oursCLIConfig points Terraform at the freshly built provider in bin.
-func oursCLIConfig(bin string) string {
+// devOverridesCLIConfig points Terraform at the provider binary in bin, for
+// the real provider and for the stack floor.
+func devOverridesCLIConfig(bin string) string {
 	return fmt.Sprintf(`provider_installation {
   dev_overrides {
     "registry.terraform.io/partnerportal/portal" = %q

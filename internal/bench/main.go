@@ -88,7 +88,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.out, "out", "internal/bench/results", "folder that receives one <UTC timestamp>/ folder per run")
 	fs.IntVar(&o.rateLimitedN, "rate-limited", 1000, "users applied against portald limited to 20 requests per second; 0 skips that run")
 	fs.IntVar(&o.parallelism, "parallelism", 10, "terraform -parallelism")
-	fs.DurationVar(&o.timeout, "timeout", 40*time.Minute, "bound on the whole run")
+	fs.DurationVar(&o.timeout, "timeout", 75*time.Minute, "bound on the whole run")
 	fs.StringVar(&o.benchmarksMD, "benchmarks-md", "BENCHMARKS.md", "file that shows the latest results (relative to the repository root); empty skips it")
 	fs.StringVar(&o.forEach, "for-each", forEachMap, "shape of for_each in both configurations: map (email => email) or set (toset of the emails, far slower in Terraform itself)")
 	if err := fs.Parse(args); err != nil {

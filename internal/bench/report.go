@@ -72,20 +72,26 @@ func benchmarksMD(res *Results, mdPath, dir string) string {
 How the provider scales with the number of users, measured with the real ` + "`terraform`" + ` binary
 against a real portald on loopback, beside Terraform's own floor: the same steps with as many
 ` + "`terraform_data`" + ` resources, which cost Terraform's graph, state and plan rendering but no
-provider and no network.
+provider and no network; and beside a second floor, the stack floor: ` + "`portal_partner_user`" + ` with
+the real schema (validators, plan modifiers, default) served by a provider on the same plugin
+stack (terraform-plugin-framework over gRPC, started by Terraform) that does no work at all, no
+HTTP and no checks ([internal/bench/stackfloor](internal/bench/stackfloor/main.go)). What the stack floor
+takes above ` + "`terraform_data`" + ` is the cost of an external provider and of this resource's 12
+attributes to Terraform and the framework; what ours takes above the stack floor is the provider's own.
 
 ` + "```sh" + `
-make bench   # make build, then go run ./internal/bench (about 16 minutes on 2 CPUs)
+make bench   # make build, then go run ./internal/bench (about 25 minutes on 2 CPUs)
 go run ./internal/bench -sizes 100,1000 -rate-limited 0   # a quicker run, after make build
 ` + "```" + `
 
 At each N: ` + "`terraform apply`" + ` creating N resources, a no-op ` + "`terraform plan -detailed-exitcode`" + `
 (exit 0), and a plan after 1% of the objects changed (exit 2): for ` + "`portal_partner_user`" + `,
 max(1, N/100) users granted ` + "`read_only`" + ` by hand through the API; for the floor, as many
-` + "`terraform_data`" + ` inputs edited in the configuration. Every N gets a fresh portald and fresh
+` + "`terraform_data`" + ` inputs edited in the configuration; for the stack floor, as many users' roles
+edited in the configuration. Every N gets a fresh portald and fresh
 folders. Wall time is the terraform command's; HTTP requests are what portald's ` + "`/metrics`" + `
 counted during the step; peak memory is the provider process's VmHWM, polled every 50 ms.
-Both configurations use ` + "`for_each`" + ` over a map from each email to itself; ` + "`-for-each set`" + ` uses
+All three configurations use ` + "`for_each`" + ` over a map from each email to itself; ` + "`-for-each set`" + ` uses
 ` + "`toset()`" + ` of the emails instead, as the issue wrote it, but Terraform 1.11 evaluates a resource's
 ` + "`for_each`" + ` again for every instance it plans and goes through a set far more slowly than through
 a map's keys: with a set, the floor alone takes about 20 s to plan 1,000 and hours at 5,000.
@@ -119,7 +125,13 @@ func machineSection(res *Results) string {
 type column struct {
 	head  string
 	right bool // right-aligned (numbers)
-	cell  func(n int, ours, floor StepResult) string
+	cell  func(r row) string
+}
+
+// row is one step at one N, for each configuration.
+type row struct {
+	n                  int
+	ours, floor, stack StepResult
 }
 
 // resultsBody is the tables: one per step, the rate-limited run, the targets.
@@ -129,12 +141,13 @@ func resultsBody(res *Results) string {
 		first, _, _ := strings.Cut(res.Incomplete, "\n")
 		fmt.Fprintf(&b, "**Incomplete run**, stopped early: %s\n\n", first)
 	}
-	fmt.Fprintf(&b, "for_each over a %s of N emails. Seconds are wall time; ratio is ours over the floor.\n\n", res.ForEach)
-	budget := column{"budget N/100+10", true, func(n int, _, _ StepResult) string { return fmt.Sprint(requestBudget(n)) }}
-	changed := column{"changed", true, func(n int, _, _ StepResult) string { return fmt.Sprint(changedAt(n)) }}
+	fmt.Fprintf(&b, "for_each over a %s of N emails. Seconds are wall time; ratio is ours over the floor (`terraform_data`); "+
+		"the stack floor is `portal_partner_user` served by a provider on the same plugin stack that does no work.\n\n", res.ForEach)
+	budget := column{"budget N/100+10", true, func(r row) string { return fmt.Sprint(requestBudget(r.n)) }}
+	changed := column{"changed", true, func(r row) string { return fmt.Sprint(changedAt(r.n)) }}
 	stepTable(&b, res, stepApply, "Apply (create all)")
 	stepTable(&b, res, stepNoop, "No-op plan", budget)
-	stepTable(&b, res, stepDrift, "Plan after 1% changed by hand (floor: by config edit)", changed)
+	stepTable(&b, res, stepDrift, "Plan after 1% changed by hand (floors: by config edit)", changed)
 	if rl := res.RateLimited; rl != nil {
 		fmt.Fprintf(&b, "### Apply against portald limited to %g requests per second per token\n\n", rl.RateLimit)
 		b.WriteString("| N | s | result | exit code | HTTP requests | 429 answers | provider peak MB |\n|---:|---:|---|---:|---:|---:|---:|\n")
@@ -148,18 +161,21 @@ func resultsBody(res *Results) string {
 	return b.String()
 }
 
-// stepTable writes one step's table: N, both times, their ratio, our
-// requests, the extra columns, and the provider's peak memory.
+// stepTable writes one step's table: N, our time and the floor's, their
+// ratio, the same for the stack floor, our requests, the extra columns, and
+// the provider's peak memory.
 func stepTable(b *strings.Builder, res *Results, step, title string, extra ...column) {
 	cols := []column{
-		{"N", true, func(n int, _, _ StepResult) string { return fmt.Sprint(n) }},
-		{"ours s", true, func(_ int, o, _ StepResult) string { return seconds(o) }},
-		{"floor s", true, func(_ int, _, f StepResult) string { return seconds(f) }},
-		{"ratio", true, func(_ int, o, f StepResult) string { return ratioText(ratio(o, f)) }},
-		{"ours HTTP requests", true, func(_ int, o, _ StepResult) string { return count(o.HTTPRequests) }},
+		{"N", true, func(r row) string { return fmt.Sprint(r.n) }},
+		{"ours s", true, func(r row) string { return seconds(r.ours) }},
+		{"floor s", true, func(r row) string { return seconds(r.floor) }},
+		{"ratio", true, func(r row) string { return ratioText(ratio(r.ours, r.floor)) }},
+		{"stack floor s", true, func(r row) string { return seconds(r.stack) }},
+		{"stack floor ratio", true, func(r row) string { return ratioText(ratio(r.stack, r.floor)) }},
+		{"ours HTTP requests", true, func(r row) string { return count(r.ours.HTTPRequests) }},
 	}
 	cols = append(cols, extra...)
-	cols = append(cols, column{"provider peak MB", true, func(_ int, o, _ StepResult) string { return mb(o.ProviderPeakMB) }})
+	cols = append(cols, column{"provider peak MB", true, func(r row) string { return mb(r.ours.ProviderPeakMB) }})
 
 	fmt.Fprintf(b, "### %s\n\n", title)
 	var head, rule []string
@@ -169,10 +185,10 @@ func stepTable(b *strings.Builder, res *Results, step, title string, extra ...co
 	}
 	fmt.Fprintf(b, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(rule, "|"))
 	for _, sr := range res.Sizes {
-		o, f := stepOf(sr.Ours, step), stepOf(sr.Floor, step)
+		r := row{n: sr.N, ours: stepOf(sr.Ours, step), floor: stepOf(sr.Floor, step), stack: stepOf(sr.StackFloor, step)}
 		var cells []string
 		for _, c := range cols {
-			cells = append(cells, c.cell(sr.N, o, f))
+			cells = append(cells, c.cell(r))
 		}
 		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 	}

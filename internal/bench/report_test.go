@@ -39,3 +39,31 @@ func TestWriteResultsKeepsTheAnalysis(t *testing.T) {
 		t.Errorf("BENCHMARKS.md lacks the new results:\n%s", doc)
 	}
 }
+
+// TestResultsBodyShowsTheStackFloor: each step's table has the stack
+// floor's time and its ratio to the floor, and a ratio target names it.
+func TestResultsBodyShowsTheStackFloor(t *testing.T) {
+	steps := func(apply, noop, drift float64) []StepResult {
+		return []StepResult{{Step: stepApply, Seconds: apply}, {Step: stepNoop, Seconds: noop}, {Step: stepDrift, Seconds: drift}}
+	}
+	res := &Results{ForEach: "map", Sizes: []SizeResult{{
+		N: 1000, Changed: 10,
+		Ours: steps(13, 6, 7), Floor: steps(10, 2, 2), StackFloor: steps(12.5, 5, 5.5),
+	}}}
+	res.Targets = evaluateTargets(res)
+	body := resultsBody(res)
+	for _, want := range []string{
+		"| N | ours s | floor s | ratio | stack floor s | stack floor ratio |",
+		"| 1000 | 13.00 | 10.00 | 1.30x | 12.50 | 1.25x |", // apply
+		"| 1000 | 6.00 | 2.00 | 3.00x | 5.00 | 2.50x |",    // no-op plan
+		"| 3.00x (stack floor: 2.50x) | MISS |",
+		"| 1.30x (stack floor: 1.25x) | PASS |",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("results lack %q:\n%s", want, body)
+		}
+	}
+	if svg := string(chartSVG(res)); strings.Count(svg, "<polyline") != 7 || !strings.Contains(svg, "no-op plan: stack floor") {
+		t.Errorf("the chart does not draw the axes and six lines with the stack floor's:\n%s", svg)
+	}
+}

@@ -34,6 +34,13 @@ type StepResult struct {
 	ProviderPeakMB *float64 `json:"provider_peak_mb,omitempty"`
 }
 
+// The configurations measured, as progress lines name them.
+const (
+	kindOurs       = "portal_partner_user"
+	kindFloor      = "terraform_data"
+	kindStackFloor = "stack floor"
+)
+
 // stepSpec is a terraform command to time. prepare, when set, runs before
 // the timed section and before the request count is taken.
 type stepSpec struct {
@@ -62,6 +69,7 @@ func benchSteps(parallelism int, prepareDrift func(context.Context) error) []ste
 // provider, and a provider under dev_overrides is used straight from its
 // folder, so init would only add untimed work that changes nothing.
 type workspace struct {
+	kind      string // kindOurs, kindFloor or kindStackFloor, for the progress lines
 	dir       string
 	terraform string
 	env       []string
@@ -70,7 +78,7 @@ type workspace struct {
 
 // newWorkspace creates dir with main.tf and a CLI config of its own; with a
 // portald, terraform gets its endpoint, token and partner.
-func newWorkspace(dir, terraform, cliConfig, mainTF string, pd *portald) (*workspace, error) {
+func newWorkspace(dir, kind, terraform, cliConfig, mainTF string, pd *portald) (*workspace, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -82,7 +90,7 @@ func newWorkspace(dir, terraform, cliConfig, mainTF string, pd *portald) (*works
 	if pd != nil {
 		env = append(env, "PORTAL_ENDPOINT="+pd.endpoint, "PORTAL_API_TOKEN="+pd.token, "PORTAL_PARTNER_ID="+pd.partnerID)
 	}
-	ws := &workspace{dir: dir, terraform: terraform, env: append(cleanEnv(), env...), portald: pd}
+	ws := &workspace{kind: kind, dir: dir, terraform: terraform, env: append(cleanEnv(), env...), portald: pd}
 	return ws, ws.writeConfig(mainTF)
 }
 
@@ -104,18 +112,14 @@ func (w *workspace) writeConfig(mainTF string) error {
 
 // runAll runs the steps in order and stops at the first failure.
 func (w *workspace) runAll(ctx context.Context, n int, steps []stepSpec) ([]StepResult, error) {
-	kind := "terraform_data"
-	if w.portald != nil {
-		kind = "portal_partner_user"
-	}
 	var out []StepResult
 	for _, s := range steps {
-		logf("N=%d %s: %s", n, kind, s.name)
+		logf("N=%d %s: %s", n, w.kind, s.name)
 		r, err := w.run(ctx, s)
 		if err != nil {
 			return out, err
 		}
-		logf("N=%d %s: %s took %.2fs", n, kind, s.name, r.Seconds)
+		logf("N=%d %s: %s took %.2fs", n, w.kind, s.name, r.Seconds)
 		out = append(out, r)
 	}
 	return out, nil

@@ -47,11 +47,18 @@ func evaluateTargets(res *Results) []Target {
 	}
 }
 
-// ratioTarget checks that a step at sr takes at most limit times the floor.
+// ratioTarget checks that a step at sr takes at most limit times the floor,
+// and says what the stack floor took beside it: the least any provider on
+// this plugin stack could take.
 func ratioTarget(sr *SizeResult, step string, limit float64, goal string) Target {
 	return check(sr != nil, goal, func() (string, bool) {
-		r := ratio(stepOf(sr.Ours, step), stepOf(sr.Floor, step))
-		return fmt.Sprintf("%.2fx", r), r <= limit
+		floor := stepOf(sr.Floor, step)
+		r := ratio(stepOf(sr.Ours, step), floor)
+		text := fmt.Sprintf("%.2fx", r)
+		if s := ratio(stepOf(sr.StackFloor, step), floor); !math.IsNaN(s) {
+			text += fmt.Sprintf(" (stack floor: %.2fx)", s)
+		}
+		return text, r <= limit
 	})
 }
 
