@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
@@ -30,8 +31,15 @@ import (
 // Only the calls Terraform makes once per resource instance or data source
 // go through this layer; the rest are made a handful of times per run.
 func NewServer(version string) func() tfprotov6.ProviderServer {
+	return ServerFor(New(version))
+}
+
+// ServerFor serves any framework provider as NewServer serves this one. The
+// benchmark's stack floor (internal/bench/stackfloor) is served with it, so
+// that it differs from this provider only by what the resources do.
+func ServerFor(p func() provider.Provider) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return &server{ProviderServer: providerserver.NewProtocol6(New(version)())()}
+		return &server{ProviderServer: providerserver.NewProtocol6(p())()}
 	}
 }
 

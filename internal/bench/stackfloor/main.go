@@ -5,9 +5,11 @@
 //
 // terraform_data, the first floor, is served inside Terraform itself, so it
 // costs no gRPC and no plugin framework, and its object has 4 attributes to
-// portal_partner_user's 12. The time this provider takes is what Terraform,
-// the protocol and the framework cost for this resource; what the real
-// provider takes above it is the provider's own doing.
+// portal_partner_user's 12. This provider is served as the real one is
+// (provider.ServerFor, the same logging and garbage collector settings),
+// so the time it takes is what Terraform, the protocol and the framework
+// cost for this resource; what the real provider takes above it is the
+// provider's own doing.
 //
 // The bench builds it into a folder of its own under the name Terraform
 // expects (terraform-provider-portal) and points dev_overrides there.
@@ -25,8 +27,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/provider"
@@ -34,18 +36,22 @@ import (
 
 func main() {
 	// As the real provider's main does when no TF_LOG* is set: the SDK's own
-	// logging off, and the heap let grow to five times what is live.
+	// logging off, and the heap let grow to five times what is live (with a
+	// soft limit of 256 MiB).
 	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
 		_ = os.Setenv(name, "OFF")
 	}
 	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(256 << 20)
 
 	schema, err := userSchema(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	err = providerserver.Serve(context.Background(), func() fwprovider.Provider { return &floorProvider{user: schema} },
-		providerserver.ServeOpts{Address: "registry.terraform.io/partnerportal/portal"})
+	// Served as the real provider is (main.go): tf6server behind
+	// provider.ServerFor, which lets go of each request's context.
+	err = tf6server.Serve("registry.terraform.io/partnerportal/portal",
+		provider.ServerFor(func() fwprovider.Provider { return &floorProvider{user: schema} }))
 	if err != nil {
 		log.Fatal(err)
 	}
