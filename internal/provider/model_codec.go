@@ -37,7 +37,11 @@ type codecField struct {
 func newModelCodec[M any](s schema.Schema) *modelCodec[M] {
 	ctx := context.Background()
 	t := reflect.TypeFor[M]()
-	c := &modelCodec[M]{object: s.Type().TerraformType(ctx).(tftypes.Object)}
+	object, ok := s.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		panic(fmt.Sprintf("%s: the schema's type is not an object", t.Name()))
+	}
+	c := &modelCodec[M]{object: object}
 	for i := range t.NumField() {
 		name := t.Field(i).Tag.Get("tfsdk")
 		a, ok := s.Attributes[name]
@@ -95,7 +99,11 @@ func (c *modelCodec[M]) encode(ctx context.Context, m M) (tftypes.Value, diag.Di
 	attrs := make(map[string]tftypes.Value, len(c.fields))
 	rv := reflect.ValueOf(m)
 	for _, f := range c.fields {
-		v := rv.Field(f.index).Interface().(attr.Value)
+		v, ok := rv.Field(f.index).Interface().(attr.Value)
+		if !ok { // newModelCodec checked each field's type against the schema
+			diags.AddError("Unable to write the object", f.name+": not a framework value")
+			return tftypes.Value{}, diags
+		}
 		var tv tftypes.Value
 		switch {
 		case v.IsNull():
