@@ -19,8 +19,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
-	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -35,14 +33,7 @@ import (
 )
 
 func main() {
-	// As the real provider's main does when no TF_LOG* is set: the SDK's own
-	// logging off, and the heap let grow to five times what is live (with a
-	// soft limit of 256 MiB).
-	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
-		_ = os.Setenv(name, "OFF")
-	}
-	debug.SetGCPercent(400)
-	debug.SetMemoryLimit(256 << 20)
+	provider.ProcessDefaults() // as the real provider's main does
 
 	schema, err := userSchema(context.Background())
 	if err != nil {
