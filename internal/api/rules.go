@@ -1,11 +1,17 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Permissions a role may carry. data.* stands for the portal's own features.
@@ -156,9 +162,9 @@ func ValidPhone(s string) bool { return e164Re.MatchString(s) }
 func ValidRoleKey(s string) bool { return roleKeyRe.MatchString(s) }
 
 // ValidEmail reports whether s is one plain address (no display name) with a
-// dotted domain, at most 254 characters.
+// dotted domain, at most 254 characters, and no character CheckText refuses.
 func ValidEmail(s string) bool {
-	if len(s) > 254 || strings.TrimSpace(s) != s {
+	if len(s) > 254 || strings.TrimSpace(s) != s || CheckText(s) != nil {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
@@ -169,5 +175,45 @@ func ValidEmail(s string) bool {
 	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
-// NormalizeEmail is the form emails are compared in: lower case.
-func NormalizeEmail(s string) string { return strings.ToLower(s) }
+// NormalizeEmail is the one form emails are compared and kept unique in, so
+// that every spelling of one mailbox is one login: the whole address in
+// Unicode NFC and lower case, and the domain in its ASCII (IDNA, punycode)
+// form. "W@Bücher.example", "w@xn--bcher-kva.example" and the decomposed
+// "w@bu\u0308cher.example" all become "w@xn--bcher-kva.example". A domain
+// IDNA refuses keeps its NFC lower-case form (ValidEmail decides validity,
+// not this).
+func NormalizeEmail(s string) string {
+	s = strings.ToLower(norm.NFC.String(s))
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return s
+	}
+	local, domain := s[:at], s[at+1:]
+	if ascii, err := emailDomain.ToASCII(domain); err == nil {
+		domain = strings.ToLower(ascii)
+	}
+	return local + "@" + domain
+}
+
+// emailDomain maps a domain to its ASCII form as a lookup would (UTS #46).
+var emailDomain = idna.New(idna.MapForLookup(), idna.Transitional(false))
+
+// CheckText refuses what no name, phone or other text field may hold:
+// invalid UTF-8, control characters (NUL, newlines, tabs and the rest of
+// Unicode's Cc category) and the bidirectional embedding, override and
+// isolate characters (U+202A to U+202E, U+2066 to U+2069), which make text
+// display in another order than it is stored.
+func CheckText(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	for i, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			return fmt.Errorf("holds the control character %U at byte %d", r, i)
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return fmt.Errorf("holds the bidirectional formatting character %U at byte %d", r, i)
+		}
+	}
+	return nil
+}
