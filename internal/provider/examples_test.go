@@ -31,12 +31,7 @@ const exampleRequiredProviders = `terraform {
 // The provider is found through dev_overrides in a Terraform CLI config of
 // the test's own, so no `terraform init` and no registry are needed.
 func TestAccExamplesValidate(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Fatal("acceptance tests need TF_ACC=1 (run them with `make test` or `make testacc`)")
-	}
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("acceptance tests need the terraform binary on PATH")
-	}
+	requireAcc(t)
 	root := moduleRoot(t)
 	examples := filepath.Join(root, "examples")
 

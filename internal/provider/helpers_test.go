@@ -30,17 +30,14 @@ type acc struct {
 	client *client.Client // acts as the partner's owner
 }
 
-// newAcc starts the test's portald. Acceptance tests need TF_ACC=1 and
-// terraform on PATH, as `make test` has them; without them the test is
-// reported as failed with the reason, never silently passed.
+// newAcc starts the test's portald. Acceptance tests run only with
+// TF_ACC=1, as `make test` sets it: without it they are skipped, as
+// terraform-plugin-testing's resource.Test skips them, so that a plain
+// `go test ./...` is the fast loop of the unit tests. With TF_ACC set, a
+// missing terraform binary fails the test rather than passing it unseen.
 func newAcc(t *testing.T) *acc {
 	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Fatal("acceptance tests need TF_ACC=1 (run them with `make test` or `make testacc`)")
-	}
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("acceptance tests need the terraform binary on PATH")
-	}
+	requireAcc(t)
 	env := portaltest.Start(t, portaltest.Options{})
 	c, err := client.New(client.Config{Endpoint: env.URL, Token: env.OwnerToken})
 	if err != nil {
@@ -126,4 +123,16 @@ func (a *acc) checkUsersRemoved(s *terraform.State) error {
 		}
 	}
 	return nil
+}
+
+// requireAcc skips t unless TF_ACC is set, and fails it when TF_ACC is set
+// but the terraform binary is not on PATH.
+func requireAcc(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 to run it (`make test` and `make testacc` do)")
+	}
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Fatal("TF_ACC is set but the terraform binary is not on PATH: acceptance tests need it")
+	}
 }
