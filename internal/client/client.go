@@ -8,6 +8,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -134,17 +135,17 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		endpoint:   endpoint,
 		token:      cfg.Token,
-		userAgent:  cmpOr(cfg.UserAgent, DefaultUserAgent),
+		userAgent:  cmp.Or(cfg.UserAgent, DefaultUserAgent),
 		logger:     cfg.Logger,
 		maxRetries: max(cfg.MaxRetries, 0),
-		waitMin:    cmpOr(cfg.RetryWaitMin, defaultRetryWaitMin),
-		waitMax:    cmpOr(cfg.RetryWaitMax, defaultRetryWaitMax),
+		waitMin:    cmp.Or(cfg.RetryWaitMin, defaultRetryWaitMin),
+		waitMax:    cmp.Or(cfg.RetryWaitMax, defaultRetryWaitMax),
 		pacer:      newPacer(),
 	}
 	if cfg.MaxRetries == 0 {
 		c.maxRetries = defaultMaxRetries
 	}
-	timeout := cmpOr(cfg.RequestTimeout, defaultRequestTimeout)
+	timeout := cmp.Or(cfg.RequestTimeout, defaultRequestTimeout)
 	switch {
 	case cfg.RequestTimeout < 0 || cfg.RetryWaitMin < 0 || cfg.RetryWaitMax < 0:
 		return nil, errors.New("portal client: RequestTimeout, RetryWaitMin and RetryWaitMax must not be negative")
@@ -212,14 +213,6 @@ func newHTTPClient(injected *http.Client, timeout time.Duration) *http.Client {
 	}
 	hc.Timeout = timeout
 	return &hc
-}
-
-func cmpOr[T comparable](v, fallback T) T {
-	var zero T
-	if v == zero {
-		return fallback
-	}
-	return v
 }
 
 type idempotencyKeyCtx struct{}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,11 +57,11 @@ func (e *APIError) Error() string {
 	if e.Code != "" {
 		b.WriteString(" " + e.Code)
 	}
-	if msg := cmpOr(cmpOr(e.Detail, e.Title), http.StatusText(e.StatusCode)); msg != "" {
+	if msg := cmp.Or(e.Detail, e.Title, http.StatusText(e.StatusCode)); msg != "" {
 		b.WriteString(": " + msg)
 	}
 	for _, fe := range e.FieldErrors {
-		fmt.Fprintf(&b, "; %s: %s", fe.Field, cmpOr(fe.Message, fe.Code))
+		fmt.Fprintf(&b, "; %s: %s", fe.Field, cmp.Or(fe.Message, fe.Code))
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
@@ -120,7 +121,7 @@ func newAPIError(method, path string, resp *http.Response, body []byte, token st
 	redactProblem(&e.Problem, token)
 	p = e.Problem
 	e.Code, e.Title, e.Detail, e.FieldErrors, e.RequestID = p.Code, p.Title, p.Detail, p.Errors, p.RequestID
-	e.RequestID = cmpOr(e.RequestID, redact(resp.Header.Get("X-Request-Id"), token))
+	e.RequestID = cmp.Or(e.RequestID, redact(resp.Header.Get("X-Request-Id"), token))
 	return e
 }
 
