@@ -118,3 +118,38 @@ func TestRPCContextOfAContextThatNeverEnds(t *testing.T) {
 		t.Error("Deadline reported one that the request did not have")
 	}
 }
+
+// TestRPCContextErrAfterRelease: once released, Err still says why the
+// request ended: a deadline that passed is DeadlineExceeded, a cancel is
+// Canceled, as the request's own context says.
+func TestRPCContextErrAfterRelease(t *testing.T) {
+	t.Run("deadline passes after release", func(t *testing.T) {
+		request, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		defer cancel()
+		rc := newRPCContext(request)
+		rc.release()
+		<-rc.Done()
+		if err := rc.Err(); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Err = %v, want context.DeadlineExceeded", err)
+		}
+	})
+	t.Run("deadline passed before release", func(t *testing.T) {
+		request, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+		defer cancel()
+		rc := newRPCContext(request)
+		rc.release()
+		if err := rc.Err(); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Err = %v, want context.DeadlineExceeded", err)
+		}
+	})
+	t.Run("canceled before its deadline", func(t *testing.T) {
+		request, cancel := context.WithTimeout(t.Context(), time.Hour)
+		rc := newRPCContext(request)
+		rc.release()
+		cancel()
+		<-rc.Done()
+		if err := rc.Err(); !errors.Is(err, context.Canceled) {
+			t.Errorf("Err = %v, want context.Canceled", err)
+		}
+	})
+}
