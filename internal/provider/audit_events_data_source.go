@@ -22,12 +22,14 @@ var _ datasource.DataSourceWithConfigure = &auditEventsDataSource{}
 // defaultMaxEvents is how many events portal_audit_events reads when max_events is not set.
 const defaultMaxEvents = 500
 
-func newAuditEventsDataSource() datasource.DataSource { return &auditEventsDataSource{} }
+func newAuditEventsDataSource() datasource.DataSource {
+	return &auditEventsDataSource{dataSourceBase{typeName: "audit_events"}}
+}
 
 // auditEventsDataSource is portal_audit_events: the newest entries of a
 // partner's audit trail that match some filters.
 type auditEventsDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 type auditEventsDataModel struct {
@@ -52,10 +54,6 @@ type auditDataModel struct {
 	RequestID  types.String `tfsdk:"request_id"`
 	BeforeJSON types.String `tfsdk:"before_json"`
 	AfterJSON  types.String `tfsdk:"after_json"`
-}
-
-func (d *auditEventsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_audit_events"
 }
 
 func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -116,10 +114,6 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 	}
 }
 
-func (d *auditEventsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m auditEventsDataModel
 	pid, ok := d.data.readConfig(ctx, req.Config, &m, &m.PartnerID, "partner_id", &resp.Diagnostics)
@@ -145,8 +139,7 @@ func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	})
 	m.Events = make([]auditDataModel, 0, min(limit, client.MaxPageSize))
 	for e, err := range pages {
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to list audit events", "audit events of partner "+pid, err)
+		if addAPIError(&resp.Diagnostics, "Unable to list audit events", "audit events of partner "+pid, err) {
 			return
 		}
 		m.Events = append(m.Events, auditDataFromAPI(e, &resp.Diagnostics))

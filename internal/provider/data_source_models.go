@@ -8,12 +8,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
-	"github.com/partnerportal/terraform-provider-portal/internal/client"
 )
 
 // What the data sources share: the partner they read from, and users and
@@ -29,31 +27,6 @@ func partnerIDAttribute(what string) schema.StringAttribute {
 	}
 }
 
-// readConfig reads a data source's configuration into m and resolves the
-// partner it reads from: the value at partner (a field of m, at attribute
-// attr) when set, else the default partner, which it writes back there. It
-// reports false, with the diagnostics, when there is none.
-func (d *providerData) readConfig(ctx context.Context, config tfsdk.Config, m any, partner *types.String, attr string, diags *diag.Diagnostics) (string, bool) {
-	diags.Append(config.Get(ctx, m)...)
-	if diags.HasError() {
-		return "", false
-	}
-	if !partner.IsNull() && !partner.IsUnknown() && partner.ValueString() != "" {
-		return partner.ValueString(), true
-	}
-	pid, err := d.defaultPartner(ctx)
-	if _, isAPI := client.AsAPIError(err); isAPI {
-		addAPIError(diags, "Unable to find the API token's partner", "reading GET /v1/me", err)
-		return "", false
-	}
-	if err != nil {
-		diags.AddAttributeError(path.Root(attr), "No partner for this data source", err.Error())
-		return "", false
-	}
-	*partner = types.StringValue(pid)
-	return pid, true
-}
-
 // readList reads a data source's configuration into m (see readConfig), then
 // lists what of its partner. It reports false, with the diagnostics, on error.
 func readList[T any](ctx context.Context, d *providerData, config tfsdk.Config, m any, partner *types.String, what string,
@@ -64,8 +37,7 @@ func readList[T any](ctx context.Context, d *providerData, config tfsdk.Config, 
 		return nil, false
 	}
 	items, err := list(ctx, pid)
-	if err != nil {
-		addAPIError(diags, "Unable to list "+what, what+" of partner "+pid, err)
+	if addAPIError(diags, "Unable to list "+what, what+" of partner "+pid, err) {
 		return nil, false
 	}
 	return items, true
@@ -88,14 +60,6 @@ func saveData(ctx context.Context, state *tfsdk.State, m any, diags *diag.Diagno
 		return
 	}
 	diags.Append(state.Set(ctx, m)...)
-}
-
-// stringSet is a set of strings; nil is the empty set.
-func stringSet(ctx context.Context, s []string) (types.Set, diag.Diagnostics) {
-	if s == nil {
-		s = []string{}
-	}
-	return types.SetValueFrom(ctx, types.StringType, s)
 }
 
 // byEmail orders objects by email, case-insensitively, then by id, so a

@@ -12,18 +12,54 @@ import (
 	"github.com/partnerportal/terraform-provider-portal/internal/client"
 )
 
-// addAPIError turns a client error into one diagnostic: a summary such as
-// "Unable to create partner user", and a detail naming the object, the
-// server's problem code and message, its field errors and the request id.
-// A field the server names that is an attribute of the resource puts the
-// diagnostic on that attribute.
-func addAPIError(diags *diag.Diagnostics, summary, object string, err error) {
-	detail, field := describeError(object, err)
-	if field != "" {
-		diags.AddAttributeError(path.Root(field), summary, detail)
-		return
+// addAPIError turns a client error into one diagnostic and reports whether
+// there was one, for `if addAPIError(...) { return }`; a nil err adds
+// nothing. The diagnostic has a summary such as "Unable to create partner
+// user", and a detail naming the object, the server's problem code and
+// message, its field errors and the request id, then any hint. A field the
+// server names that is an attribute of the resource puts the diagnostic on
+// that attribute, unless onAttribute says where it belongs.
+func addAPIError(diags *diag.Diagnostics, summary, object string, err error, opts ...errorOption) bool {
+	if err == nil {
+		return false
 	}
-	diags.AddError(summary, detail)
+	var o errorOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	detail, field := describeError(object, err)
+	for _, h := range o.hints {
+		detail += "\n\n" + h
+	}
+	switch {
+	case o.at != nil:
+		diags.AddAttributeError(*o.at, summary, detail)
+	case field != "":
+		diags.AddAttributeError(path.Root(field), summary, detail)
+	default:
+		diags.AddError(summary, detail)
+	}
+	return true
+}
+
+type errorOptions struct {
+	at    *path.Path
+	hints []string
+}
+
+// errorOption adds to what addAPIError says.
+type errorOption func(*errorOptions)
+
+// onAttribute puts the diagnostic on the attribute at p.
+func onAttribute(p path.Path) errorOption { return func(o *errorOptions) { o.at = &p } }
+
+// withHint ends the detail with what to do about the error; "" adds nothing.
+func withHint(hint string) errorOption {
+	return func(o *errorOptions) {
+		if hint != "" {
+			o.hints = append(o.hints, hint)
+		}
+	}
 }
 
 func describeError(object string, err error) (detail, field string) {
@@ -68,4 +104,11 @@ func userAttribute(field string) bool {
 		return true
 	}
 	return false
+}
+
+// changedSinceRead is the hint of a 412: the object (a "user", a "role")
+// changed after Terraform read it.
+func changedSinceRead(object string) string {
+	return "Someone changed this " + object + " in the portal (or another apply did) after Terraform read it, so this update was refused " +
+		"rather than overwrite their change. Run terraform plan again to see the " + object + " as it is now."
 }

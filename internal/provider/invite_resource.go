@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -37,12 +36,14 @@ const (
 	onExpiryFail     = "fail"
 )
 
-func newInviteResource() resource.Resource { return &inviteResource{} }
+func newInviteResource() resource.Resource {
+	return &inviteResource{resourceBase{typeName: "partner_invite"}}
+}
 
 // inviteResource is portal_partner_invite: one invitation by email, kept as
 // the same resource from sent through accepted or expired.
 type inviteResource struct {
-	data *providerData
+	resourceBase
 }
 
 type inviteModel struct {
@@ -60,10 +61,6 @@ type inviteModel struct {
 	UserID         types.String `tfsdk:"user_id"`
 	SendCount      types.Int64  `tfsdk:"send_count"`
 	CreatedAt      types.String `tfsdk:"created_at"`
-}
-
-func (r *inviteResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_partner_invite"
 }
 
 func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -137,15 +134,6 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 	}
 }
 
-// emailReallyChanged replaces the invite for another address, not another case.
-func emailReallyChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsUnknown() && !equalFoldValues(req.StateValue, req.PlanValue)
-}
-
-func (r *inviteResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan defaults the partner, checks roles against the token's ceiling,
 // keeps an accepted invite's roles out of the comparison, and turns an
 // expired invite into a planned resend, nothing, or an error (on_expiry).
@@ -184,6 +172,128 @@ func (r *inviteResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 }
 
+func (r *inviteResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan inviteModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	body, d := inviteCreateFromModel(ctx, plan)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	inv, err := r.data.client.Invites.Create(ctx, plan.PartnerID.ValueString(), body)
+	if addCreateInviteError(&resp.Diagnostics, plan, err) {
+		return
+	}
+	resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
+}
+
+func (r *inviteResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state inviteModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	inv, err := r.data.client.Invites.Get(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
+	if errors.Is(err, client.ErrNotFound) || (err == nil && inv.Status == api.InviteRevoked) {
+		resp.State.RemoveResource(ctx) // gone or revoked outside Terraform: planned as a new invite
+		return
+	}
+	if addAPIError(&resp.Diagnostics, "Unable to read invitation", "invite "+state.ID.ValueString(), err) {
+		return
+	}
+	resp.Diagnostics.Append(saveInvite(ctx, state, inv, &resp.State, resp.Private)...)
+}
+
+func (r *inviteResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state inviteModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	version, d := privateVersion(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, id := state.PartnerID.ValueString(), state.ID.ValueString()
+	object := "invite " + id + " (" + state.Email.ValueString() + ")"
+	inv := (*api.Invite)(nil)
+	if state.Status.ValueString() == api.InviteAccepted {
+		// Only Terraform-side settings changed (on_expiry, lifetime, triggers): nothing to send.
+		got, err := r.data.client.Invites.Get(ctx, pid, id)
+		if addAPIError(&resp.Diagnostics, "Unable to read invitation", object, err) {
+			return
+		}
+		resp.Diagnostics.Append(saveInvite(ctx, plan, got, &resp.State, resp.Private)...)
+		return
+	}
+	if !plan.Roles.Equal(state.Roles) || !plan.AccessDuration.Equal(state.AccessDuration) {
+		upd, d := inviteUpdateFromModel(ctx, plan)
+		resp.Diagnostics.Append(d...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		var err error
+		inv, err = r.data.client.Invites.Update(ctx, pid, id, upd, version)
+		if addAPIError(&resp.Diagnostics, "Unable to update invitation", object, err) {
+			return
+		}
+		resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
+	}
+	if plan.SendCount.IsUnknown() {
+		lifetime, _ := time.ParseDuration(plan.Lifetime.ValueString())
+		var err error
+		inv, err = r.data.client.Invites.Resend(ctx, pid, id, api.InviteResend{LifetimeSeconds: int64(lifetime.Seconds())})
+		if addAPIError(&resp.Diagnostics, "Unable to resend invitation", object, err) {
+			return
+		}
+	}
+	if inv == nil {
+		var err error
+		inv, err = r.data.client.Invites.Get(ctx, pid, id)
+		if addAPIError(&resp.Diagnostics, "Unable to read invitation", object, err) {
+			return
+		}
+	}
+	resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
+}
+
+func (r *inviteResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state inviteModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A pending or expired invite is revoked; an accepted one is a record
+	// whose user stays, and a revoked one is already done.
+	_, err := r.data.client.Invites.Revoke(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
+	if !errors.Is(err, client.ErrNotFound) && !client.IsCode(err, api.CodeInviteNotPending) {
+		addAPIError(&resp.Diagnostics, "Unable to revoke invitation", "invite "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
+	}
+}
+
+// ImportState adopts an invite by id, or "PARTNER_ID/INVITE_ID".
+func (r *inviteResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	partnerID, id, err := parseUserImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import id %q must be an invite id (inv_...) or PARTNER_ID/INVITE_ID", req.ID))
+		return
+	}
+	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/INVITE_ID", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_expiry"), onExpiryReinvite)...)
+}
+
+// emailReallyChanged replaces the invite for another address, not another case.
+func emailReallyChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsUnknown() && !equalFoldValues(req.StateValue, req.PlanValue)
+}
+
 // planExisting plans an update of an invite in state.
 func (r *inviteResource) planExisting(plan *inviteModel, state inviteModel, diags *diag.Diagnostics) {
 	status := state.Status.ValueString()
@@ -215,139 +325,21 @@ func (r *inviteResource) planExisting(plan *inviteModel, state inviteModel, diag
 	}
 }
 
-func (r *inviteResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan inviteModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	body, d := inviteCreateFromModel(ctx, plan)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	inv, err := r.data.client.Invites.Create(ctx, plan.PartnerID.ValueString(), body)
-	if err != nil {
-		addCreateInviteError(&resp.Diagnostics, plan, err)
-		return
-	}
-	resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
-}
-
-func addCreateInviteError(diags *diag.Diagnostics, plan inviteModel, err error) {
+// addCreateInviteError explains a failed invite, and reports whether there
+// was one; for an address with a pending invite, it prints the import block
+// that adopts it.
+func addCreateInviteError(diags *diag.Diagnostics, plan inviteModel, err error) bool {
 	email := plan.Email.ValueString()
-	detail, _ := describeError("inviting "+email, err)
-	apiErr, _ := client.AsAPIError(err)
-	switch {
+	hint := ""
+	switch apiErr, _ := client.AsAPIError(err); {
 	case apiErr != nil && apiErr.Code == api.CodeInviteExists:
-		detail += fmt.Sprintf("\n\nThis address already has a pending invitation. To manage it here, adopt it with an import block "+
+		hint = fmt.Sprintf("This address already has a pending invitation. To manage it here, adopt it with an import block "+
 			"(use this resource's address):\n\nimport {\n  to = portal_partner_invite.<name>\n  id = %q\n}\n", apiErr.Problem.InviteID)
 	case apiErr != nil && (apiErr.Code == api.CodeEmailTaken || apiErr.Code == api.CodeUserDeleted):
-		detail += "\n\nThis address is already a user of the portal, so there is no one to invite. Manage that user with portal_partner_user " +
+		hint = "This address is already a user of the portal, so there is no one to invite. Manage that user with portal_partner_user " +
 			"(import it by email) instead."
 	}
-	diags.AddAttributeError(path.Root("email"), "Unable to invite "+email, detail)
-}
-
-func (r *inviteResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state inviteModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	inv, err := r.data.client.Invites.Get(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
-	if errors.Is(err, client.ErrNotFound) || (err == nil && inv.Status == api.InviteRevoked) {
-		resp.State.RemoveResource(ctx) // gone or revoked outside Terraform: planned as a new invite
-		return
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read invitation", "invite "+state.ID.ValueString(), err)
-		return
-	}
-	resp.Diagnostics.Append(saveInvite(ctx, state, inv, &resp.State, resp.Private)...)
-}
-
-func (r *inviteResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state inviteModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	version, d := privateVersion(ctx, req.Private)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	pid, id := state.PartnerID.ValueString(), state.ID.ValueString()
-	object := "invite " + id + " (" + state.Email.ValueString() + ")"
-	inv := (*api.Invite)(nil)
-	if state.Status.ValueString() == api.InviteAccepted {
-		// Only Terraform-side settings changed (on_expiry, lifetime, triggers): nothing to send.
-		got, err := r.data.client.Invites.Get(ctx, pid, id)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to read invitation", object, err)
-			return
-		}
-		resp.Diagnostics.Append(saveInvite(ctx, plan, got, &resp.State, resp.Private)...)
-		return
-	}
-	if !plan.Roles.Equal(state.Roles) || !plan.AccessDuration.Equal(state.AccessDuration) {
-		upd, d := inviteUpdateFromModel(ctx, plan)
-		resp.Diagnostics.Append(d...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		var err error
-		if inv, err = r.data.client.Invites.Update(ctx, pid, id, upd, version); err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to update invitation", object, err)
-			return
-		}
-		resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
-	}
-	if plan.SendCount.IsUnknown() {
-		lifetime, _ := time.ParseDuration(plan.Lifetime.ValueString())
-		var err error
-		if inv, err = r.data.client.Invites.Resend(ctx, pid, id, api.InviteResend{LifetimeSeconds: int64(lifetime.Seconds())}); err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to resend invitation", object, err)
-			return
-		}
-	}
-	if inv == nil {
-		var err error
-		if inv, err = r.data.client.Invites.Get(ctx, pid, id); err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to read invitation", object, err)
-			return
-		}
-	}
-	resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
-}
-
-func (r *inviteResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state inviteModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// A pending or expired invite is revoked; an accepted one is a record
-	// whose user stays, and a revoked one is already done.
-	_, err := r.data.client.Invites.Revoke(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
-	if err != nil && !errors.Is(err, client.ErrNotFound) && !client.IsCode(err, api.CodeInviteNotPending) {
-		addAPIError(&resp.Diagnostics, "Unable to revoke invitation", "invite "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
-	}
-}
-
-// ImportState adopts an invite by id, or "PARTNER_ID/INVITE_ID".
-func (r *inviteResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	partnerID, id, err := parseUserImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import id %q must be an invite id (inv_...) or PARTNER_ID/INVITE_ID", req.ID))
-		return
-	}
-	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/INVITE_ID", &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_expiry"), onExpiryReinvite)...)
+	return addAPIError(diags, "Unable to invite "+email, "inviting "+email, err, onAttribute(path.Root("email")), withHint(hint))
 }
 
 func saveInvite(ctx context.Context, prior inviteModel, inv *api.Invite, state stateSetter, private privateSetter) diag.Diagnostics {
@@ -386,33 +378,6 @@ func inviteModelFromAPI(ctx context.Context, prior inviteModel, inv *api.Invite)
 	m.SendCount = types.Int64Value(inv.SendCount)
 	m.CreatedAt = types.StringValue(inv.CreatedAt.UTC().Format(time.RFC3339Nano))
 	return m, diags
-}
-
-// keepDuration is the prior duration string when it means the same number of
-// seconds, else the API's seconds as a duration; zero is null (or def).
-func keepDuration(prior types.String, seconds int64, def string) types.String {
-	if seconds == 0 && def == "" {
-		return types.StringNull()
-	}
-	if d, err := time.ParseDuration(prior.ValueString()); err == nil && int64(d.Seconds()) == seconds {
-		return prior
-	}
-	if seconds == 0 {
-		return types.StringValue(def)
-	}
-	return types.StringValue(compactDuration(time.Duration(seconds) * time.Second))
-}
-
-// compactDuration writes 168h rather than Go's 168h0m0s.
-func compactDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func inviteCreateFromModel(ctx context.Context, m inviteModel) (api.InviteCreate, diag.Diagnostics) {

@@ -11,11 +11,13 @@ import (
 
 var _ datasource.DataSourceWithConfigure = &partnerDataSource{}
 
-func newPartnerDataSource() datasource.DataSource { return &partnerDataSource{} }
+func newPartnerDataSource() datasource.DataSource {
+	return &partnerDataSource{dataSourceBase{typeName: "partner"}}
+}
 
 // partnerDataSource is portal_partner: one partner company and its settings.
 type partnerDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 type partnerDataModel struct {
@@ -24,10 +26,6 @@ type partnerDataModel struct {
 	UserAdminMinRole types.String `tfsdk:"user_admin_min_role"`
 	CreatedAt        types.String `tfsdk:"created_at"`
 	UpdatedAt        types.String `tfsdk:"updated_at"`
-}
-
-func (d *partnerDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_partner"
 }
 
 func (d *partnerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -61,10 +59,6 @@ func (d *partnerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	}
 }
 
-func (d *partnerDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *partnerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m partnerDataModel
 	pid, ok := d.data.readConfig(ctx, req.Config, &m, &m.ID, "id", &resp.Diagnostics)
@@ -72,8 +66,7 @@ func (d *partnerDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	p, err := d.data.client.Partners.Get(ctx, pid)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read partner", "partner "+pid, err)
+	if addAPIError(&resp.Diagnostics, "Unable to read partner", "partner "+pid, err) {
 		return
 	}
 	m.Name = types.StringValue(p.Name)

@@ -15,12 +15,14 @@ import (
 
 var _ datasource.DataSourceWithConfigure = &invitesDataSource{}
 
-func newInvitesDataSource() datasource.DataSource { return &invitesDataSource{} }
+func newInvitesDataSource() datasource.DataSource {
+	return &invitesDataSource{dataSourceBase{typeName: "partner_invites"}}
+}
 
 // invitesDataSource is portal_partner_invites: the invitations of a partner
 // that match some filters.
 type invitesDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 type invitesDataModel struct {
@@ -28,10 +30,6 @@ type invitesDataModel struct {
 	Status    types.String      `tfsdk:"status"`
 	Email     types.String      `tfsdk:"email"`
 	Invites   []inviteDataModel `tfsdk:"invites"`
-}
-
-func (d *invitesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_partner_invites"
 }
 
 func (d *invitesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -58,10 +56,6 @@ func (d *invitesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 		},
 	}
-}
-
-func (d *invitesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *invitesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -20,16 +20,14 @@ var (
 	_ datasource.DataSourceWithConfigValidators = &userDataSource{}
 )
 
-func newUserDataSource() datasource.DataSource { return &userDataSource{} }
+func newUserDataSource() datasource.DataSource {
+	return &userDataSource{dataSourceBase{typeName: "partner_user"}}
+}
 
 // userDataSource is portal_partner_user: one user of a partner, found by id
 // or by email.
 type userDataSource struct {
-	data *providerData
-}
-
-func (d *userDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_partner_user"
+	dataSourceBase
 }
 
 func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -58,10 +56,6 @@ func (d *userDataSource) ConfigValidators(context.Context) []datasource.ConfigVa
 	}
 }
 
-func (d *userDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg userDataModel
 	pid, ok := d.data.readConfig(ctx, req.Config, &cfg, &cfg.PartnerID, "partner_id", &resp.Diagnostics)
@@ -71,8 +65,7 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	var u *api.User
 	if email := cfg.Email.ValueString(); email != "" {
 		list, err := d.data.client.Users.List(ctx, pid, api.UserListOptions{Email: email})
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to find partner user", "looking up "+email+" in partner "+pid, err)
+		if addAPIError(&resp.Diagnostics, "Unable to find partner user", "looking up "+email+" in partner "+pid, err) {
 			return
 		}
 		if len(list.Users) == 0 {
@@ -91,8 +84,7 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 				fmt.Sprintf("Partner %s has no user %s, or it was removed (soft-deleted).", pid, id))
 			return
 		}
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to read partner user", "user "+id+" of partner "+pid, err)
+		if addAPIError(&resp.Diagnostics, "Unable to read partner user", "user "+id+" of partner "+pid, err) {
 			return
 		}
 	}

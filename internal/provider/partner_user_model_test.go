@@ -57,7 +57,7 @@ func TestSameUserComparesEveryAttribute(t *testing.T) {
 // roles are managed here, so portal_role_assignment can warn.
 func TestNoteRawRoles(t *testing.T) {
 	ctx := t.Context()
-	r := &userResource{data: &providerData{owners: map[string]*roleOwnership{}}}
+	r := &userResource{resourceBase: resourceBase{data: &providerData{owners: map[string]*roleOwnership{}}}}
 	var sr resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sr)
 	plan := func(id string, roles types.Set) tftypes.Value {

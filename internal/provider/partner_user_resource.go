@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,21 +30,14 @@ var (
 	_ resource.ResourceWithModifyPlan  = &userResource{}
 )
 
-func newUserResource() resource.Resource { return &userResource{} }
+func newUserResource() resource.Resource {
+	return &userResource{resourceBase{typeName: "partner_user"}}
+}
 
 // userResource is portal_partner_user: one person with access to a partner.
 type userResource struct {
-	data *providerData
+	resourceBase
 }
-
-// userCodec reads and writes userModel without the framework's per-call
-// reflection (see modelCodec): this resource is planned and refreshed once
-// per user in a bulk run.
-var userCodec = sync.OnceValue(func() *modelCodec[userModel] {
-	var resp resource.SchemaResponse
-	(&userResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
-	return newModelCodec[userModel](resp.Schema)
-})
 
 type userModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -62,9 +54,14 @@ type userModel struct {
 	LastActivityAt   types.String `tfsdk:"last_activity_at"`
 }
 
-func (r *userResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_partner_user"
-}
+// userCodec reads and writes userModel without the framework's per-call
+// reflection (see modelCodec): this resource is planned and refreshed once
+// per user in a bulk run.
+var userCodec = sync.OnceValue(func() *modelCodec[userModel] {
+	var resp resource.SchemaResponse
+	(&userResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	return newModelCodec[userModel](resp.Schema)
+})
 
 func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -148,23 +145,6 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 	}
 }
 
-func (r *userResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
-}
-
-// configureData takes the provider's data in Configure of any resource or data source.
-func configureData(v any, diags *diag.Diagnostics) *providerData {
-	if v == nil {
-		return nil // the provider is not configured yet (validation)
-	}
-	d, ok := v.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider", v))
-		return nil
-	}
-	return d
-}
-
 // ModifyPlan fills in the default partner and checks the roles before
 // anything is sent: unknown roles, and roles above the token's ceiling.
 func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -218,29 +198,6 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	r.data.checkRoleChange(ctx, plan.PartnerID.ValueString(), path.Root("roles"), prev, next, &resp.Diagnostics)
 }
 
-// noteRawRoles is noteAuthoritativeRoles for a planned object read as is.
-func (r *userResource) noteRawRoles(plan tftypes.Value, diags *diag.Diagnostics) {
-	var attrs map[string]tftypes.Value
-	var id string
-	if plan.As(&attrs) != nil || attrs["roles"].IsNull() || attrs["id"].As(&id) != nil {
-		return
-	}
-	r.data.noteAuthoritativeRoles(id, path.Root("roles"), diags)
-}
-
-// sameUser reports whether two models hold the same values.
-func sameUser(a, b userModel) bool {
-	return sameUserSettings(a, b) && a.ID.Equal(b.ID) && a.Status.Equal(b.Status) && a.CreatedAt.Equal(b.CreatedAt) &&
-		a.LastActivityAt.Equal(b.LastActivityAt)
-}
-
-// sameUserSettings reports whether the plan changes nothing the user configures.
-func sameUserSettings(plan, state userModel) bool {
-	return plan.PartnerID.Equal(state.PartnerID) && plan.Email.Equal(state.Email) && plan.FirstName.Equal(state.FirstName) &&
-		plan.LastName.Equal(state.LastName) && plan.Phone.Equal(state.Phone) && plan.Roles.Equal(state.Roles) &&
-		plan.AccessExpiresAt.Equal(state.AccessExpiresAt) && plan.RestoreIfDeleted.Equal(state.RestoreIfDeleted)
-}
-
 func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan userModel
 	resp.Diagnostics.Append(userCodec().get(ctx, req.Plan.Raw, &plan)...)
@@ -261,65 +218,10 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 		r.restore(ctx, plan, apiErr.Problem.RestorableUserID, resp)
 		return
 	}
-	if err != nil {
-		addCreateUserError(&resp.Diagnostics, plan, err)
+	if addCreateUserError(&resp.Diagnostics, plan, err) {
 		return
 	}
 	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
-}
-
-// restore brings back a removed account and updates it to the plan. The
-// restored user is saved to state before the update, so a failing update
-// leaves it tracked (tainted) rather than lost.
-func (r *userResource) restore(ctx context.Context, plan userModel, userID string, resp *resource.CreateResponse) {
-	pid := plan.PartnerID.ValueString()
-	u, err := r.data.client.Users.Restore(ctx, pid, userID)
-	if err == nil {
-		r.data.users.wrote(u)
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to restore partner user", "restoring removed user "+userID+" ("+plan.Email.ValueString()+")", err)
-		return
-	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	upd, d := userUpdateFromModel(ctx, plan, nil)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	u, err = r.data.client.Users.Update(ctx, pid, userID, upd, u.Version)
-	if err == nil {
-		r.data.users.wrote(u)
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to update restored partner user", "user "+userID+" was restored but not updated to the configuration; the next apply retries", err)
-		return
-	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
-}
-
-// addCreateUserError explains a failed create; for an email that is already
-// a user, it prints the import block that adopts that user instead.
-func addCreateUserError(diags *diag.Diagnostics, plan userModel, err error) {
-	email := plan.Email.ValueString()
-	apiErr, _ := client.AsAPIError(err)
-	detail, _ := describeError("creating user "+email, err)
-	switch {
-	case apiErr != nil && apiErr.Code == api.CodeEmailTaken:
-		id := email
-		if apiErr.Problem.UserID != "" {
-			id = apiErr.Problem.UserID
-		}
-		detail += fmt.Sprintf("\n\nThis email is already a user of the portal. To manage that user here instead, adopt it with an import block "+
-			"(use this resource's address), then plan again:\n\nimport {\n  to = portal_partner_user.<name>\n  id = %q\n}\n", id)
-	case apiErr != nil && apiErr.Code == api.CodeUserDeleted:
-		detail += "\n\nThis email belongs to a removed account. Set restore_if_deleted = true on this resource to restore that account " +
-			"with its history and update it to this configuration."
-	}
-	diags.AddAttributeError(path.Root("email"), "Unable to create partner user", detail)
 }
 
 func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -333,12 +235,12 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		resp.State.RemoveResource(ctx) // removed outside Terraform: plan creates it again
 		return
 	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read partner user", "user "+state.ID.ValueString(), err)
+	if addAPIError(&resp.Diagnostics, "Unable to read partner user", "user "+state.ID.ValueString(), err) {
 		return
 	}
 	m, d := userModelFromAPI(ctx, state, u)
 	version, vd := privateVersion(ctx, req.Private)
+	resp.Diagnostics.Append(vd...)
 	if !d.HasError() && !vd.HasError() && version == u.Version && sameUser(m, state) {
 		return // unchanged: the framework keeps the state and private state it read
 	}
@@ -363,15 +265,12 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if err == nil {
 		r.data.users.wrote(u)
 	}
+	object := "user " + state.ID.ValueString() + " (" + state.Email.ValueString() + ")"
 	if errors.Is(err, client.ErrPreconditionFailed) {
-		detail, _ := describeError("user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
-		resp.Diagnostics.AddError("Partner user changed since it was read",
-			"Someone changed this user in the portal (or another apply did) after Terraform read it, so this update was refused rather than "+
-				"overwrite their change. Run terraform plan again to see the user as it is now.\n\n"+detail)
+		addAPIError(&resp.Diagnostics, "Partner user changed since it was read", object, err, withHint(changedSinceRead("user")))
 		return
 	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to update partner user", "user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
+	if addAPIError(&resp.Diagnostics, "Unable to update partner user", object, err) {
 		return
 	}
 	// Status and last activity were planned from state when nothing that
@@ -391,7 +290,7 @@ func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	}
 	err := r.data.client.Users.Delete(ctx, state.PartnerID.ValueString(), state.ID.ValueString(), 0)
 	r.data.users.changed(state.PartnerID.ValueString(), state.ID.ValueString())
-	if err != nil && !errors.Is(err, client.ErrNotFound) {
+	if !errors.Is(err, client.ErrNotFound) {
 		addAPIError(&resp.Diagnostics, "Unable to remove partner user", "user "+state.ID.ValueString()+" ("+state.Email.ValueString()+")", err)
 	}
 }
@@ -411,8 +310,7 @@ func (r *userResource) ImportState(ctx context.Context, req resource.ImportState
 	id := ref
 	if strings.Contains(ref, "@") {
 		list, err := r.data.client.Users.List(ctx, partnerID, api.UserListOptions{Email: ref})
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to find partner user", "looking up "+ref+" in partner "+partnerID, err)
+		if addAPIError(&resp.Diagnostics, "Unable to find partner user", "looking up "+ref+" in partner "+partnerID, err) {
 			return
 		}
 		if len(list.Users) == 0 {
@@ -425,6 +323,81 @@ func (r *userResource) ImportState(ctx context.Context, req resource.ImportState
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
 	// An imported user's roles are managed: Read fills the set in.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("roles"), types.SetValueMust(types.StringType, nil))...)
+}
+
+// restore brings back a removed account and updates it to the plan. The
+// restored user is saved to state before the update, so a failing update
+// leaves it tracked (tainted) rather than lost.
+func (r *userResource) restore(ctx context.Context, plan userModel, userID string, resp *resource.CreateResponse) {
+	pid := plan.PartnerID.ValueString()
+	u, err := r.data.client.Users.Restore(ctx, pid, userID)
+	if err == nil {
+		r.data.users.wrote(u)
+	}
+	if addAPIError(&resp.Diagnostics, "Unable to restore partner user", "restoring removed user "+userID+" ("+plan.Email.ValueString()+")", err) {
+		return
+	}
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	upd, d := userUpdateFromModel(ctx, plan, nil)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	u, err = r.data.client.Users.Update(ctx, pid, userID, upd, u.Version)
+	if err == nil {
+		r.data.users.wrote(u)
+	}
+	if addAPIError(&resp.Diagnostics, "Unable to update restored partner user", "user "+userID+" was restored but not updated to the configuration; the next apply retries", err) {
+		return
+	}
+	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+}
+
+// addCreateUserError explains a failed create, and reports whether there
+// was one; for an email that is already a user, it prints the import block
+// that adopts that user instead.
+func addCreateUserError(diags *diag.Diagnostics, plan userModel, err error) bool {
+	email := plan.Email.ValueString()
+	hint := ""
+	switch apiErr, _ := client.AsAPIError(err); {
+	case apiErr != nil && apiErr.Code == api.CodeEmailTaken:
+		id := email
+		if apiErr.Problem.UserID != "" {
+			id = apiErr.Problem.UserID
+		}
+		hint = fmt.Sprintf("This email is already a user of the portal. To manage that user here instead, adopt it with an import block "+
+			"(use this resource's address), then plan again:\n\nimport {\n  to = portal_partner_user.<name>\n  id = %q\n}\n", id)
+	case apiErr != nil && apiErr.Code == api.CodeUserDeleted:
+		hint = "This email belongs to a removed account. Set restore_if_deleted = true on this resource to restore that account " +
+			"with its history and update it to this configuration."
+	}
+	return addAPIError(diags, "Unable to create partner user", "creating user "+email, err, onAttribute(path.Root("email")), withHint(hint))
+}
+
+// noteRawRoles is noteAuthoritativeRoles for a planned object read as is.
+func (r *userResource) noteRawRoles(plan tftypes.Value, diags *diag.Diagnostics) {
+	var attrs map[string]tftypes.Value
+	var id string
+	if plan.As(&attrs) != nil || attrs["roles"].IsNull() || attrs["id"].As(&id) != nil {
+		return
+	}
+	r.data.noteAuthoritativeRoles(id, path.Root("roles"), diags)
+}
+
+// sameUser reports whether two models hold the same values.
+func sameUser(a, b userModel) bool {
+	return sameUserSettings(a, b) && a.ID.Equal(b.ID) && a.Status.Equal(b.Status) && a.CreatedAt.Equal(b.CreatedAt) &&
+		a.LastActivityAt.Equal(b.LastActivityAt)
+}
+
+// sameUserSettings reports whether the plan changes nothing the user configures.
+func sameUserSettings(plan, state userModel) bool {
+	return plan.PartnerID.Equal(state.PartnerID) && plan.Email.Equal(state.Email) && plan.FirstName.Equal(state.FirstName) &&
+		plan.LastName.Equal(state.LastName) && plan.Phone.Equal(state.Phone) && plan.Roles.Equal(state.Roles) &&
+		plan.AccessExpiresAt.Equal(state.AccessExpiresAt) && plan.RestoreIfDeleted.Equal(state.RestoreIfDeleted)
 }
 
 // parseUserImportID splits "[PARTNER_ID/]USER_ID_OR_EMAIL".
@@ -474,24 +447,6 @@ func userModelFromAPI(ctx context.Context, prior userModel, u *api.User) (userMo
 	return m, diags
 }
 
-// keepInstant is the API's time, but the prior string when it names the same instant.
-func keepInstant(prior types.String, t *time.Time) types.String {
-	if t == nil {
-		return types.StringNull()
-	}
-	if p, err := time.Parse(time.RFC3339, prior.ValueString()); err == nil && p.Equal(*t) {
-		return prior
-	}
-	return types.StringValue(t.UTC().Format(time.RFC3339))
-}
-
-func timeString(t *time.Time) types.String {
-	if t == nil {
-		return types.StringNull()
-	}
-	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
-}
-
 func userCreateFromModel(ctx context.Context, m userModel) (api.UserCreate, diag.Diagnostics) {
 	roles, diags := setStrings(ctx, m.Roles)
 	c := api.UserCreate{
@@ -531,23 +486,4 @@ func userUpdateFromModel(ctx context.Context, m userModel, state *userModel) (ap
 		u.ClearAccessExpiry = true
 	}
 	return u, diags
-}
-
-func parseInstant(v types.String) (time.Time, bool) {
-	if v.IsNull() || v.IsUnknown() {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339, v.ValueString())
-	return t, err == nil
-}
-
-// setStrings reads a set of strings; null or unknown is an empty list.
-func setStrings(ctx context.Context, s types.Set) ([]string, diag.Diagnostics) {
-	out := []string{}
-	if s.IsNull() || s.IsUnknown() {
-		return out, nil
-	}
-	diags := s.ElementsAs(ctx, &out, false)
-	slices.Sort(out)
-	return out, diags
 }

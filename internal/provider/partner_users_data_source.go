@@ -17,12 +17,14 @@ import (
 
 var _ datasource.DataSourceWithConfigure = &usersDataSource{}
 
-func newUsersDataSource() datasource.DataSource { return &usersDataSource{} }
+func newUsersDataSource() datasource.DataSource {
+	return &usersDataSource{dataSourceBase{typeName: "partner_users"}}
+}
 
 // usersDataSource is portal_partner_users: every user of a partner that
 // matches some filters.
 type usersDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 type usersDataModel struct {
@@ -34,10 +36,6 @@ type usersDataModel struct {
 	Users          []userDataModel `tfsdk:"users"`
 	Emails         types.Set       `tfsdk:"emails"`
 	IDs            types.List      `tfsdk:"ids"`
-}
-
-func (d *usersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_partner_users"
 }
 
 func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -84,10 +82,6 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			},
 		},
 	}
-}
-
-func (d *usersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

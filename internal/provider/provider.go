@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -17,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/partnerportal/terraform-provider-portal/internal/api"
 	"github.com/partnerportal/terraform-provider-portal/internal/client"
 )
 
@@ -81,21 +79,6 @@ func (p *portalProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 	}
 }
 
-// providerData is what resources and data sources receive from Configure.
-type providerData struct {
-	client    *client.Client
-	partnerID string // from the provider block or environment; may be empty
-
-	mu    sync.Mutex
-	me    *api.Me
-	roles map[string]map[string]api.Role // partner id → role key → role
-
-	users *userIndex // one shared read of each partner's users per run
-
-	ownersMu sync.Mutex
-	owners   map[string]*roleOwnership // user id → how its roles are managed (role_owners.go)
-}
-
 func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -157,7 +140,7 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		resp.Diagnostics.AddError("Invalid portal client configuration", err.Error())
 		return
 	}
-	data := &providerData{client: c, partnerID: partnerID, roles: map[string]map[string]api.Role{}, owners: map[string]*roleOwnership{}, users: newUserIndex()}
+	data := newProviderData(c, partnerID)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -204,61 +187,4 @@ func (l tfLogger) Debug(ctx context.Context, msg string, fields map[string]any) 
 
 func (l tfLogger) Warn(ctx context.Context, msg string, fields map[string]any) {
 	tflog.Warn(l.mask(ctx), msg, fields)
-}
-
-// whoAmI returns GET /v1/me, read once per provider run.
-func (d *providerData) whoAmI(ctx context.Context) (*api.Me, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.me != nil {
-		return d.me, nil
-	}
-	me, err := d.client.Me.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d.me = me
-	return me, nil
-}
-
-// partnerRoles returns the roles of a partner by key, read once per provider run.
-func (d *providerData) partnerRoles(ctx context.Context, partnerID string) (map[string]api.Role, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if r, ok := d.roles[partnerID]; ok {
-		return r, nil
-	}
-	list, err := d.client.Roles.ListAll(ctx, partnerID)
-	if err != nil {
-		return nil, err
-	}
-	byKey := make(map[string]api.Role, len(list))
-	for _, r := range list {
-		byKey[r.Key] = r
-	}
-	d.roles[partnerID] = byKey
-	return byKey, nil
-}
-
-// forgetRoles drops the cached roles of a partner after a custom role changed.
-func (d *providerData) forgetRoles(partnerID string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.roles, partnerID)
-}
-
-// defaultPartner is the partner used when a resource sets none: the
-// provider's, else the partner of a partner token.
-func (d *providerData) defaultPartner(ctx context.Context) (string, error) {
-	if d.partnerID != "" {
-		return d.partnerID, nil
-	}
-	me, err := d.whoAmI(ctx)
-	if err != nil {
-		return "", err
-	}
-	if me.PartnerID == "" {
-		return "", fmt.Errorf("this is an operator token, which acts for every partner: set partner_id on the resource, in the provider block, or in %s", envPartnerID)
-	}
-	return me.PartnerID, nil
 }

@@ -27,12 +27,14 @@ var (
 	_ resource.ResourceWithModifyPlan  = &roleAssignmentResource{}
 )
 
-func newRoleAssignmentResource() resource.Resource { return &roleAssignmentResource{} }
+func newRoleAssignmentResource() resource.Resource {
+	return &roleAssignmentResource{resourceBase{typeName: "role_assignment"}}
+}
 
 // roleAssignmentResource is portal_role_assignment: one role granted to one
 // user, added to whatever other roles the user holds.
 type roleAssignmentResource struct {
-	data *providerData
+	resourceBase
 }
 
 type roleAssignmentModel struct {
@@ -42,10 +44,6 @@ type roleAssignmentModel struct {
 	Role      types.String `tfsdk:"role"`
 	GrantedAt types.String `tfsdk:"granted_at"`
 	GrantedBy types.String `tfsdk:"granted_by"`
-}
-
-func (r *roleAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_role_assignment"
 }
 
 func (r *roleAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -89,10 +87,6 @@ func (r *roleAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequ
 			},
 		},
 	}
-}
-
-func (r *roleAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan fills in the default partner and the id, checks a new grant's
@@ -139,38 +133,10 @@ func (r *roleAssignmentResource) Create(ctx context.Context, req resource.Create
 	pid, userID, role := plan.PartnerID.ValueString(), plan.UserID.ValueString(), plan.Role.ValueString()
 	g, err := r.data.client.Grants.Grant(ctx, pid, userID, role)
 	r.data.users.changed(pid, userID)
-	if err != nil {
-		r.addGrantError(ctx, &resp.Diagnostics, pid, userID, role, err)
+	if r.addGrantError(ctx, &resp.Diagnostics, pid, userID, role, err) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, assignmentModelFromAPI(pid, g))...)
-}
-
-// addGrantError explains a failed grant: a removed user, a user or role that
-// does not exist, or the server's answer as it is.
-func (r *roleAssignmentResource) addGrantError(ctx context.Context, diags *diag.Diagnostics, partnerID, userID, role string, err error) {
-	const summary = "Unable to grant role"
-	object := fmt.Sprintf("granting role %q to user %s of partner %s", role, userID, partnerID)
-	apiErr, _ := client.AsAPIError(err)
-	switch {
-	case apiErr != nil && apiErr.Code == api.CodeUserDeleted:
-		detail, _ := describeError(object, err)
-		diags.AddAttributeError(path.Root("user_id"), summary, detail+fmt.Sprintf("\n\nUser %s was removed from partner %s, so it cannot be granted roles. "+
-			"Restore the account first (for example with restore_if_deleted = true on its portal_partner_user), or remove this role assignment.", userID, partnerID))
-	case errors.Is(err, client.ErrNotFound):
-		detail, _ := describeError(object, err)
-		// The same 404 answers a missing user and a missing role: ask which.
-		if _, uerr := r.data.client.Users.Get(ctx, partnerID, userID); errors.Is(uerr, client.ErrNotFound) {
-			diags.AddAttributeError(path.Root("user_id"), summary, detail+fmt.Sprintf("\n\nPartner %s has no user %s. Check user_id, and the partner_id the grant is made in.", partnerID, userID))
-			return
-		}
-		diags.AddAttributeError(path.Root("role"), summary, detail+fmt.Sprintf("\n\nPartner %s has no role %q.", partnerID, role))
-	case apiErr != nil && apiErr.Code == api.CodeRoleAboveCeiling:
-		detail, _ := describeError(object, err)
-		diags.AddAttributeError(path.Root("role"), summary, detail)
-	default:
-		addAPIError(diags, summary, object, err)
-	}
 }
 
 // Read drops the grant from state when it is gone: the role was revoked
@@ -189,16 +155,14 @@ func (r *roleAssignmentResource) Read(ctx context.Context, req resource.ReadRequ
 		resp.State.RemoveResource(ctx) // the user is gone or removed, or the grant was revoked outside Terraform
 		return
 	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read role assignment", "user "+userID+" of partner "+pid, err)
+	if addAPIError(&resp.Diagnostics, "Unable to read role assignment", "user "+userID+" of partner "+pid, err) {
 		return
 	}
 	if !state.GrantedAt.IsNull() && !state.GrantedAt.IsUnknown() {
 		return // held, and when and by whom it was granted does not change
 	}
 	list, err := r.data.client.Grants.List(ctx, pid, userID) // an import: fill in granted_at and granted_by
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read role assignment", fmt.Sprintf("roles of user %s of partner %s", userID, pid), err)
+	if addAPIError(&resp.Diagnostics, "Unable to read role assignment", fmt.Sprintf("roles of user %s of partner %s", userID, pid), err) {
 		return
 	}
 	g := findGrant(list, role)
@@ -224,12 +188,10 @@ func (r *roleAssignmentResource) Delete(ctx context.Context, req resource.Delete
 	pid, userID, role := state.PartnerID.ValueString(), state.UserID.ValueString(), state.Role.ValueString()
 	err := r.data.client.Grants.Revoke(ctx, pid, userID, role)
 	r.data.users.changed(pid, userID)
-	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeUserDeleted {
-		return // the user was removed, and with it all access
+	if client.IsCode(err, api.CodeUserDeleted) || errors.Is(err, client.ErrNotFound) {
+		return // the user was removed, and with it all access, or the grant is already gone
 	}
-	if err != nil && !errors.Is(err, client.ErrNotFound) {
-		addAPIError(&resp.Diagnostics, "Unable to revoke role", fmt.Sprintf("revoking role %q from user %s of partner %s", role, userID, pid), err)
-	}
+	addAPIError(&resp.Diagnostics, "Unable to revoke role", fmt.Sprintf("revoking role %q from user %s of partner %s", role, userID, pid), err)
 }
 
 // ImportState adopts a grant the user holds: "USER_ID/ROLE", or
@@ -248,6 +210,30 @@ func (r *roleAssignmentResource) ImportState(ctx context.Context, req resource.I
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_id"), userID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("role"), role)...)
+}
+
+// addGrantError explains a failed grant, and reports whether there was
+// one: a removed user, a user or role that does not exist, or the server's
+// answer as it is.
+func (r *roleAssignmentResource) addGrantError(ctx context.Context, diags *diag.Diagnostics, partnerID, userID, role string, err error) bool {
+	const summary = "Unable to grant role"
+	object := fmt.Sprintf("granting role %q to user %s of partner %s", role, userID, partnerID)
+	switch {
+	case client.IsCode(err, api.CodeUserDeleted):
+		return addAPIError(diags, summary, object, err, onAttribute(path.Root("user_id")), withHint(fmt.Sprintf(
+			"User %s was removed from partner %s, so it cannot be granted roles. Restore the account first (for example with "+
+				"restore_if_deleted = true on its portal_partner_user), or remove this role assignment.", userID, partnerID)))
+	case errors.Is(err, client.ErrNotFound):
+		// The same 404 answers a missing user and a missing role: ask which.
+		if _, uerr := r.data.client.Users.Get(ctx, partnerID, userID); errors.Is(uerr, client.ErrNotFound) {
+			return addAPIError(diags, summary, object, err, onAttribute(path.Root("user_id")), withHint(fmt.Sprintf(
+				"Partner %s has no user %s. Check user_id, and the partner_id the grant is made in.", partnerID, userID)))
+		}
+		return addAPIError(diags, summary, object, err, onAttribute(path.Root("role")), withHint(fmt.Sprintf("Partner %s has no role %q.", partnerID, role)))
+	case client.IsCode(err, api.CodeRoleAboveCeiling):
+		return addAPIError(diags, summary, object, err, onAttribute(path.Root("role")))
+	}
+	return addAPIError(diags, summary, object, err)
 }
 
 // parseAssignmentImportID splits "[PARTNER_ID/]USER_ID/ROLE".

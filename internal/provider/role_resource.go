@@ -33,11 +33,11 @@ var (
 	_ resource.ResourceWithValidateConfig = &roleResource{}
 )
 
-func newRoleResource() resource.Resource { return &roleResource{} }
+func newRoleResource() resource.Resource { return &roleResource{resourceBase{typeName: "role"}} }
 
 // roleResource is portal_role: a custom role of a partner.
 type roleResource struct {
-	data *providerData
+	resourceBase
 }
 
 type roleModel struct {
@@ -50,10 +50,6 @@ type roleModel struct {
 	Permissions types.Set    `tfsdk:"permissions"`
 	CreatedAt   types.String `tfsdk:"created_at"`
 	UpdatedAt   types.String `tfsdk:"updated_at"`
-}
-
-func (r *roleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_role"
 }
 
 func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -117,10 +113,6 @@ func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 		},
 	}
-}
-
-func (r *roleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig refuses an edit permission without its read permission.
@@ -187,8 +179,7 @@ func (r *roleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 	me, err := r.data.whoAmI(ctx)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to check the role", "reading GET /v1/me for the API token's role", err)
+	if addAPIError(&resp.Diagnostics, "Unable to check the role", "reading GET /v1/me for the API token's role", err) {
 		return
 	}
 	holder := tokenRoleLabel(me)
@@ -220,55 +211,7 @@ func (r *roleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.data.notePlannedRole(ctx, plan)
-}
-
-// sameRoleSettings reports whether the plan changes nothing the role configures.
-func sameRoleSettings(plan, state roleModel) bool {
-	return plan.PartnerID.Equal(state.PartnerID) && plan.Key.Equal(state.Key) && plan.Name.Equal(state.Name) &&
-		plan.Description.Equal(state.Description) && plan.Rank.Equal(state.Rank) && plan.Permissions.Equal(state.Permissions)
-}
-
-// tokenRoleLabel names the API token's role for messages.
-func tokenRoleLabel(me *api.Me) string {
-	if me.Role == "" {
-		return "this " + me.Kind + " token"
-	}
-	return "this token's role " + me.Role
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// notePlannedRole adds a role being created or changed in this plan to the
-// cached roles of its partner, so that portal_partner_user, planned after
-// the role it references, checks its roles against the role as planned
-// rather than failing on a role that does not exist yet. The apply calls
-// forgetRoles once the role is written, so the server's roles count then.
-func (d *providerData) notePlannedRole(ctx context.Context, plan roleModel) {
-	if plan.PartnerID.IsUnknown() || plan.Key.IsUnknown() || plan.Rank.IsUnknown() || plan.Permissions.IsUnknown() {
-		return
-	}
-	pid := plan.PartnerID.ValueString()
-	if _, err := d.partnerRoles(ctx, pid); err != nil {
-		return // whoever needs the roles reports the error
-	}
-	perms, _ := setStrings(ctx, plan.Permissions)
-	role := api.Role{Key: plan.Key.ValueString(), Name: plan.Name.ValueString(), Description: plan.Description.ValueString(),
-		Rank: int(plan.Rank.ValueInt64()), Permissions: perms, PartnerID: pid}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	// Copy on write: a caller may be reading the map it was given.
-	byKey := maps.Clone(d.roles[pid])
-	if byKey == nil {
-		byKey = map[string]api.Role{}
-	}
-	byKey[role.Key] = role
-	d.roles[pid] = byKey
+	resp.Diagnostics.Append(r.data.notePlannedRole(ctx, plan)...)
 }
 
 func (r *roleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -285,13 +228,12 @@ func (r *roleResource) Create(ctx context.Context, req resource.CreateRequest, r
 	pid := plan.PartnerID.ValueString()
 	ro, err := r.data.client.Roles.Create(ctx, pid, body)
 	r.data.forgetRoles(pid)
-	if err != nil {
-		detail, _ := describeError("creating role "+body.Key+" in partner "+pid, err)
-		if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeRoleExists {
-			detail += fmt.Sprintf("\n\nThe partner already has a role with this key. To manage it here instead, adopt it with an import block "+
-				"(use this resource's address), then plan again:\n\nimport {\n  to = portal_role.<name>\n  id = %q\n}\n", pid+"/"+body.Key)
-		}
-		resp.Diagnostics.AddAttributeError(path.Root("key"), "Unable to create role", detail)
+	hint := ""
+	if client.IsCode(err, api.CodeRoleExists) {
+		hint = fmt.Sprintf("The partner already has a role with this key. To manage it here instead, adopt it with an import block "+
+			"(use this resource's address), then plan again:\n\nimport {\n  to = portal_role.<name>\n  id = %q\n}\n", pid+"/"+body.Key)
+	}
+	if addAPIError(&resp.Diagnostics, "Unable to create role", "creating role "+body.Key+" in partner "+pid, err, onAttribute(path.Root("key")), withHint(hint)) {
 		return
 	}
 	resp.Diagnostics.Append(saveRole(ctx, ro, &resp.State, resp.Private)...)
@@ -309,8 +251,7 @@ func (r *roleResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		resp.State.RemoveResource(ctx) // deleted outside Terraform: plan creates it again
 		return
 	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read role", "role "+key+" of partner "+pid, err)
+	if addAPIError(&resp.Diagnostics, "Unable to read role", "role "+key+" of partner "+pid, err) {
 		return
 	}
 	if ro.BuiltIn {
@@ -339,14 +280,10 @@ func (r *roleResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	ro, err := r.data.client.Roles.Update(ctx, pid, key, upd, version)
 	r.data.forgetRoles(pid)
 	if errors.Is(err, client.ErrPreconditionFailed) {
-		detail, _ := describeError("role "+key+" of partner "+pid, err)
-		resp.Diagnostics.AddError("Role changed since it was read",
-			"Someone changed this role in the portal (or another apply did) after Terraform read it, so this update was refused rather than "+
-				"overwrite their change. Run terraform plan again to see the role as it is now.\n\n"+detail)
+		addAPIError(&resp.Diagnostics, "Role changed since it was read", "role "+key+" of partner "+pid, err, withHint(changedSinceRead("role")))
 		return
 	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to update role", "role "+key+" of partner "+pid, err)
+	if addAPIError(&resp.Diagnostics, "Unable to update role", "role "+key+" of partner "+pid, err) {
 		return
 	}
 	resp.Diagnostics.Append(saveRole(ctx, ro, &resp.State, resp.Private)...)
@@ -361,18 +298,52 @@ func (r *roleResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	pid, key := state.PartnerID.ValueString(), state.Key.ValueString()
 	err := r.data.client.Roles.Delete(ctx, pid, key, 0)
 	r.data.forgetRoles(pid)
-	if err == nil || errors.Is(err, client.ErrNotFound) {
+	if errors.Is(err, client.ErrNotFound) {
 		return
 	}
-	detail, _ := describeError("role "+key+" of partner "+pid, err)
-	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeRoleInUse {
-		detail += "\n\nThe role is still held by users, and a role is deleted only once nobody holds it: revoke it from them first " +
-			"(remove it from their portal_partner_user roles, or destroy the portal_role_assignment that grants it), then destroy the role." +
-			r.holders(ctx, pid, key)
-		resp.Diagnostics.AddError("Role still in use", detail)
+	if client.IsCode(err, api.CodeRoleInUse) {
+		addAPIError(&resp.Diagnostics, "Role still in use", "role "+key+" of partner "+pid, err, withHint(
+			"The role is still held by users, and a role is deleted only once nobody holds it: revoke it from them first "+
+				"(remove it from their portal_partner_user roles, or destroy the portal_role_assignment that grants it), then destroy the role."+
+				r.holders(ctx, pid, key)))
 		return
 	}
-	resp.Diagnostics.AddError("Unable to delete role", detail)
+	addAPIError(&resp.Diagnostics, "Unable to delete role", "role "+key+" of partner "+pid, err)
+}
+
+// ImportState adopts an existing custom role by key, or "PARTNER_ID/KEY".
+func (r *roleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	partnerID, key, err := parseRoleImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", err.Error())
+		return
+	}
+	if _, builtin := api.Builtin(key); builtin {
+		resp.Diagnostics.AddError("Built-in role", fmt.Sprintf("%q is a built-in role of the portal, which cannot be managed as portal_role. "+
+			"Grant it by its key; only custom roles are imported.", key))
+		return
+	}
+	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/KEY", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), key)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("key"), key)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
+}
+
+// sameRoleSettings reports whether the plan changes nothing the role configures.
+func sameRoleSettings(plan, state roleModel) bool {
+	return plan.PartnerID.Equal(state.PartnerID) && plan.Key.Equal(state.Key) && plan.Name.Equal(state.Name) &&
+		plan.Description.Equal(state.Description) && plan.Rank.Equal(state.Rank) && plan.Permissions.Equal(state.Permissions)
+}
+
+// tokenRoleLabel names the API token's role for messages.
+func tokenRoleLabel(me *api.Me) string {
+	if me.Role == "" {
+		return "this " + me.Kind + " token"
+	}
+	return "this token's role " + me.Role
 }
 
 // holders names the users holding a role, for the role_in_use message;
@@ -395,27 +366,6 @@ func (r *roleResource) holders(ctx context.Context, partnerID, key string) strin
 		names = append(names, name)
 	}
 	return "\n\nHeld by: " + strings.Join(names, "; ") + "."
-}
-
-// ImportState adopts an existing custom role by key, or "PARTNER_ID/KEY".
-func (r *roleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	partnerID, key, err := parseRoleImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
-		return
-	}
-	if _, builtin := api.Builtin(key); builtin {
-		resp.Diagnostics.AddError("Built-in role", fmt.Sprintf("%q is a built-in role of the portal, which cannot be managed as portal_role. "+
-			"Grant it by its key; only custom roles are imported.", key))
-		return
-	}
-	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/KEY", &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), key)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("key"), key)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
 }
 
 // parseRoleImportID splits "[PARTNER_ID/]KEY".
@@ -487,23 +437,4 @@ func roleUpdateFromModel(ctx context.Context, plan, state roleModel) (api.RoleUp
 		u.Permissions = &perms
 	}
 	return u, diags
-}
-
-// notBuiltinRole refuses the key of a built-in role for a custom role.
-func notBuiltinRole() validator.String {
-	return stringCheck{"custom role key", func(s string) string {
-		if _, builtin := api.Builtin(s); !builtin {
-			return ""
-		}
-		return fmt.Sprintf("%q is the key of a built-in role (owner, admin, manager, member, read_only), which cannot be defined again: "+
-			"give the custom role a key of its own, such as billing.", s)
-	}}
-}
-
-func backquoteAll(s []string) []string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[i] = "`" + v + "`"
-	}
-	return out
 }

@@ -13,11 +13,13 @@ import (
 
 var _ datasource.DataSourceWithConfigure = &rolesDataSource{}
 
-func newRolesDataSource() datasource.DataSource { return &rolesDataSource{} }
+func newRolesDataSource() datasource.DataSource {
+	return &rolesDataSource{dataSourceBase{typeName: "roles"}}
+}
 
 // rolesDataSource is portal_roles: the built-in and custom roles of a partner.
 type rolesDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 type rolesDataModel struct {
@@ -32,10 +34,6 @@ type roleDataModel struct {
 	Rank        types.Int64  `tfsdk:"rank"`
 	Permissions types.Set    `tfsdk:"permissions"`
 	BuiltIn     types.Bool   `tfsdk:"built_in"`
-}
-
-func (d *rolesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_roles"
 }
 
 func (d *rolesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -61,10 +59,6 @@ func (d *rolesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			},
 		},
 	}
-}
-
-func (d *rolesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *rolesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

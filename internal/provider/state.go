@@ -2,11 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // stateSetter is the State of a Create, Read or Update response.
@@ -42,42 +42,22 @@ func setPrivateVersion(ctx context.Context, p privateSetter, v int64) diag.Diagn
 	return p.SetKey(ctx, "version", []byte(strconv.FormatInt(v, 10)))
 }
 
-// privateVersion is the version read last; 0 (no If-Match) when unknown.
+// privateVersion is the version read last; 0 (no If-Match) when there is
+// none. A version that is not a number (private state damaged outside the
+// provider) is also 0, with a warning: the next refresh writes the version
+// again, but until then a change is sent without If-Match.
 func privateVersion(ctx context.Context, p privateGetter) (int64, diag.Diagnostics) {
 	b, diags := p.GetKey(ctx, "version")
 	if len(b) == 0 {
 		return 0, diags
 	}
-	v, _ := strconv.ParseInt(string(b), 10, 64)
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		tflog.Warn(ctx, "the object's version in private state is not a number; sending without If-Match", map[string]any{"version": string(b)})
+		diags.AddWarning("Object version unreadable",
+			fmt.Sprintf("The version Terraform keeps for this object (to refuse overwriting a change made since it was read) is %q, not a number. "+
+				"This request is sent without that check, and the version is read again from the portal.", b))
+		return 0, diags
+	}
 	return v, diags
-}
-
-// planPartner fills in a planned partner_id left unknown (not configured)
-// with the default partner. It reports false, with an error on partner_id
-// naming what, when there is none.
-func (d *providerData) planPartner(ctx context.Context, v *types.String, what string, diags *diag.Diagnostics) bool {
-	if !v.IsUnknown() {
-		return true
-	}
-	pid, err := d.defaultPartner(ctx)
-	if err != nil {
-		diags.AddAttributeError(path.Root("partner_id"), "No partner for this "+what, err.Error())
-		return false
-	}
-	*v = types.StringValue(pid)
-	return true
-}
-
-// importPartner is the partner of an import id, the default one when the id
-// names none. form is the id's full form, for the error.
-func (d *providerData) importPartner(ctx context.Context, partnerID, form string, diags *diag.Diagnostics) (string, bool) {
-	if partnerID != "" {
-		return partnerID, true
-	}
-	pid, err := d.defaultPartner(ctx)
-	if err != nil {
-		diags.AddError("No partner for the import", err.Error()+"; or import with \""+form+"\".")
-		return "", false
-	}
-	return pid, true
 }

@@ -75,3 +75,14 @@ func durationBetween(lo, hi time.Duration) validator.String {
 		return ""
 	}}
 }
+
+// notBuiltinRole refuses the key of a built-in role for a custom role.
+func notBuiltinRole() validator.String {
+	return stringCheck{"custom role key", func(s string) string {
+		if _, builtin := api.Builtin(s); !builtin {
+			return ""
+		}
+		return fmt.Sprintf("%q is the key of a built-in role (owner, admin, manager, member, read_only), which cannot be defined again: "+
+			"give the custom role a key of its own, such as billing.", s)
+	}}
+}
