@@ -34,48 +34,50 @@ func (s *Server) Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapR
 	}
 	var res BootstrapResult
 	actor := api.Actor{Type: "operator", ID: "bootstrap"}
+	if !o.Operator {
+		var fe fieldErrors
+		if !api.ValidEmail(o.OwnerEmail) {
+			fe.add("owner-email", "invalid", "%q is not a valid email address", o.OwnerEmail)
+		}
+		if err := validatePartner(&o.PartnerName, nil); err != nil {
+			return nil, fmt.Errorf("bootstrap: %w", err)
+		}
+		if err := fe.err(); err != nil {
+			return nil, fmt.Errorf("bootstrap: %w", err)
+		}
+	}
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		v := &view{ctx: ctx, q: tx, now: s.now()}
 		if o.Operator {
-			tok, err := s.insertToken(ctx, tx, o.TokenName, "", "")
+			tok, err := insertToken(v, o.TokenName, "", "")
 			if err != nil {
 				return err
 			}
 			res = BootstrapResult{TokenID: tok.ID, Token: tok.Token, Operator: true}
 			return nil
 		}
-		var fe fieldErrors
-		if !api.ValidEmail(o.OwnerEmail) {
-			fe.add("owner-email", "invalid", "%q is not a valid email address", o.OwnerEmail)
-		}
-		name := o.PartnerName
-		if err := validatePartner(&name, nil); err != nil {
+		if err := checkEmailFree(v, &principal{operator: true}, o.OwnerEmail, ""); err != nil {
 			return err
 		}
-		if err := fe.err(); err != nil {
-			return err
-		}
-		if err := s.checkEmailFree(ctx, tx, &principal{operator: true}, o.OwnerEmail, ""); err != nil {
-			return err
-		}
-		pt, err := s.insertPartner(ctx, tx, api.PartnerCreate{Name: name, Settings: &api.PartnerSettings{UserAdminMinRole: api.RoleManager}})
+		pt, err := insertPartner(v, api.PartnerCreate{Name: o.PartnerName, Settings: &api.PartnerSettings{UserAdminMinRole: api.RoleManager}})
 		if err != nil {
 			return err
 		}
-		u, err := s.insertUser(ctx, tx, actor, pt.ID, api.UserCreate{Email: o.OwnerEmail}, []string{api.RoleOwner}, "", s.now())
+		u, err := insertUser(v, actor, pt.ID, api.UserCreate{Email: o.OwnerEmail}, []string{api.RoleOwner}, "")
 		if err != nil {
 			return err
 		}
-		if err := s.sendPasswordSetup(ctx, tx, u); err != nil {
+		if err := s.sendPasswordSetup(v, u); err != nil {
 			return err
 		}
-		tok, err := s.insertToken(ctx, tx, o.TokenName, pt.ID, u.ID)
+		tok, err := insertToken(v, o.TokenName, pt.ID, u.ID)
 		if err != nil {
 			return err
 		}
 		res = BootstrapResult{PartnerID: pt.ID, UserID: u.ID, TokenID: tok.ID, Token: tok.Token}
 		return errors.Join(
-			s.audit(ctx, tx, actor, change{partnerID: pt.ID, action: "partner.created", targetType: "partner", targetID: pt.ID, after: pt}),
-			s.audit(ctx, tx, actor, userChange(u, "user.created", nil, u)),
+			v.audit(actor, change{partnerID: pt.ID, action: "partner.created", targetType: "partner", targetID: pt.ID, after: pt}),
+			v.audit(actor, userChange(u, "user.created", nil, u)),
 		)
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package portalserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,25 +18,42 @@ import (
 // maxBodyBytes is the largest request body the server reads.
 const maxBodyBytes = 1 << 20
 
-// readBody reads the request body, at most maxBodyBytes.
-func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, nil
+type bodyKey struct{}
+
+// withBody reads the request body, at most maxBodyBytes, before the handler
+// runs: decode and the Idempotency-Key record both use it.
+func withBody(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
+		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return h(w, r, p)
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return newProblem(http.StatusRequestEntityTooLarge, api.CodeBodyTooLarge, "request body exceeds %d bytes", maxBodyBytes)
+		}
+		if err != nil {
+			return badRequest("", "reading request body: %v", err)
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, body)), p)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, newProblem(http.StatusRequestEntityTooLarge, api.CodeBodyTooLarge, "request body exceeds %d bytes", maxBodyBytes)
-	}
-	if err != nil {
-		return nil, badRequest("", "reading request body: %v", err)
-	}
-	return body, nil
 }
 
-// decodeStrict decodes one JSON object into v, refusing unknown fields,
-// wrong types and trailing data. An empty body is allowed only if optional.
-func decodeStrict(r *http.Request, body []byte, v any, optional bool) error {
+// bodyOf is the body withBody read.
+func bodyOf(r *http.Request) []byte {
+	b, _ := r.Context().Value(bodyKey{}).([]byte)
+	return b
+}
+
+// decode decodes the request body, one JSON object, into v, refusing unknown
+// fields, wrong types and trailing data.
+func decode(r *http.Request, v any) error { return decodeBody(r, v, false) }
+
+// decodeOptional is decode for a body the route may go without.
+func decodeOptional(r *http.Request, v any) error { return decodeBody(r, v, true) }
+
+func decodeBody(r *http.Request, v any, optional bool) error {
+	body := bodyOf(r)
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
 			return nil

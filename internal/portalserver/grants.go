@@ -1,19 +1,15 @@
 package portalserver
 
 import (
-	"database/sql"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
-func itoa(i int) string { return strconv.Itoa(i) }
-
-// grantList lists a user's grants.
-func grantList(r *http.Request, q querier, userID string) (*api.GrantList, error) {
-	rows, err := q.QueryContext(r.Context(), `SELECT role, granted_at, granted_by FROM grants WHERE user_id = ? ORDER BY role`, userID)
+// grants lists a user's grants.
+func (v *view) grants(userID string) (*api.GrantList, error) {
+	rows, err := v.query(`SELECT role, granted_at, granted_by FROM grants WHERE user_id = ? ORDER BY role`, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -31,19 +27,23 @@ func grantList(r *http.Request, q querier, userID string) (*api.GrantList, error
 	return out, rows.Err()
 }
 
+// grant is the user's grant of one role, which it holds.
+func (v *view) grant(userID, key string) (*api.Grant, error) {
+	grants, err := v.grants(userID)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(grants.Grants, func(g api.Grant) bool { return g.Role == key })
+	return &grants.Grants[i], nil
+}
+
 func (s *Server) listGrants(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.partnerFor(r.Context(), s.db.read, p, r.PathValue("partner_id"))
+	v := s.view(r)
+	u, err := v.routeUser(r, p)
 	if err != nil {
 		return err
 	}
-	if err := p.require(api.PermUsersRead); err != nil {
-		return err
-	}
-	u, err := s.loadUser(r.Context(), s.db.read, pt.ID, r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	out, err := grantList(r, s.db.read, u.ID)
+	out, err := v.grants(u.ID)
 	if err != nil {
 		return err
 	}
@@ -51,95 +51,97 @@ func (s *Server) listGrants(w http.ResponseWriter, r *http.Request, p *principal
 }
 
 func (s *Server) replaceGrants(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
-		u, err := s.userForChange(r, tx, p)
+	pt, err := s.usersAdmin(r, p)
+	if err != nil {
+		return err
+	}
+	var in api.GrantsReplace
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return s.changeUser(w, r, p, pt, func(v *view, u *api.User) (*reply, error) {
+		roles, err := checkRoleChange(v, p, u, "roles", in.Roles)
 		if err != nil {
 			return nil, err
 		}
-		var in api.GrantsReplace
-		if err := decodeStrict(r, body, &in, false); err != nil {
-			return nil, err
-		}
-		roles, err := checkRoleChange(r.Context(), tx, p, u, "roles", in.Roles)
+		after, err := applyGrants(v, p, u, roles, "user.roles_replaced")
 		if err != nil {
 			return nil, err
 		}
-		return s.applyGrants(r, tx, p, u, roles, "user.roles_replaced", http.StatusOK)
+		grants, err := v.grants(u.ID)
+		if err != nil {
+			return nil, err
+		}
+		return replyOK(grants, after.Version), nil
 	})
 }
 
 // applyGrants sets a user's roles, bumps its version and records the change.
-func (s *Server) applyGrants(r *http.Request, tx *sql.Tx, p *principal, u *api.User, roles []string, action string, status int) (*reply, error) {
-	ctx := r.Context()
-	if err := setGrants(ctx, tx, p.actor(), u, roles, s.now()); err != nil {
+func applyGrants(v *view, p *principal, u *api.User, roles []string, action string) (*api.User, error) {
+	if err := setGrants(v, p.actor(), u, roles); err != nil {
 		return nil, err
 	}
-	after, err := s.bumpUser(ctx, tx, u)
+	after, err := bumpUser(v, u)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, tx, p.actor(), userChange(u, action, u, after)); err != nil {
-		return nil, err
-	}
-	grants, err := grantList(r, tx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	rep := &reply{status: status, body: grants, version: after.Version}
-	if key := r.PathValue("role_key"); key != "" && r.Method == http.MethodPut {
-		i := slices.IndexFunc(grants.Grants, func(g api.Grant) bool { return g.Role == key })
-		rep.body = grants.Grants[i]
-	}
-	return rep, nil
+	return after, v.audit(p.actor(), userChange(u, action, u, after))
 }
 
 func (s *Server) grantRole(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, _ []byte) (*reply, error) {
-		u, err := s.userForChange(r, tx, p)
-		if err != nil {
-			return nil, err
-		}
-		key := r.PathValue("role_key")
-		if ro, err := lookupRole(r.Context(), tx, u.PartnerID, key); err != nil || ro == nil {
+	pt, err := s.usersAdmin(r, p)
+	if err != nil {
+		return err
+	}
+	key := r.PathValue("role_key")
+	return s.changeUser(w, r, p, pt, func(v *view, u *api.User) (*reply, error) {
+		if ro, err := v.role(u.PartnerID, key); err != nil || ro == nil {
 			if err != nil {
 				return nil, err
 			}
 			return nil, notFound("role " + key)
 		}
 		if slices.Contains(u.Roles, key) {
-			grants, err := grantList(r, tx, u.ID)
+			g, err := v.grant(u.ID, key)
 			if err != nil {
 				return nil, err
 			}
-			i := slices.IndexFunc(grants.Grants, func(g api.Grant) bool { return g.Role == key })
-			return &reply{status: http.StatusOK, body: grants.Grants[i], version: u.Version}, nil
+			return replyOK(g, u.Version), nil
 		}
-		roles, err := checkRoleChange(r.Context(), tx, p, u, "role", append(slices.Clone(u.Roles), key))
+		roles, err := checkRoleChange(v, p, u, "role", append(slices.Clone(u.Roles), key))
 		if err != nil {
 			return nil, err
 		}
-		return s.applyGrants(r, tx, p, u, roles, "user.role_granted", http.StatusCreated)
+		after, err := applyGrants(v, p, u, roles, "user.role_granted")
+		if err != nil {
+			return nil, err
+		}
+		g, err := v.grant(u.ID, key)
+		if err != nil {
+			return nil, err
+		}
+		return &reply{status: http.StatusCreated, body: g, version: after.Version}, nil
 	})
 }
 
 func (s *Server) revokeRole(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, _ []byte) (*reply, error) {
-		u, err := s.userForChange(r, tx, p)
-		if err != nil {
-			return nil, err
-		}
-		key := r.PathValue("role_key")
+	pt, err := s.usersAdmin(r, p)
+	if err != nil {
+		return err
+	}
+	key := r.PathValue("role_key")
+	return s.changeUser(w, r, p, pt, func(v *view, u *api.User) (*reply, error) {
 		if !slices.Contains(u.Roles, key) {
 			return nil, notFound("grant of role " + key + " to user " + u.ID)
 		}
 		next := slices.DeleteFunc(slices.Clone(u.Roles), func(k string) bool { return k == key })
-		roles, err := checkRoleChange(r.Context(), tx, p, u, "role", next)
+		roles, err := checkRoleChange(v, p, u, "role", next)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.applyGrants(r, tx, p, u, roles, "user.role_revoked", http.StatusNoContent); err != nil {
+		if _, err := applyGrants(v, p, u, roles, "user.role_revoked"); err != nil {
 			return nil, err
 		}
-		return &reply{status: http.StatusNoContent}, nil
+		return replyNoContent(), nil
 	})
 }

@@ -2,15 +2,11 @@ package portalserver
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
-
-	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
 type ctxKey int
@@ -79,119 +75,4 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
-}
-
-// principal is who a token is.
-type principal struct {
-	tokenID   string
-	tokenName string
-	operator  bool
-	userID    string
-	email     string
-	partnerID string
-	role      string // highest role held
-	rank      int
-	perms     map[string]bool
-}
-
-func (p *principal) actor() api.Actor {
-	if p.operator {
-		return api.Actor{Type: "operator", ID: p.tokenID}
-	}
-	return api.Actor{Type: "user", ID: p.userID, Email: p.email}
-}
-
-func (p *principal) ceiling() int { return api.CeilingRank(p.rank) }
-
-// authenticate resolves the bearer token, applies the rate limit and passes
-// the principal to h.
-func (s *Server) authenticate(h func(w http.ResponseWriter, r *http.Request, p *principal) error) func(w http.ResponseWriter, r *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || secret == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="portal"`)
-			return newProblem(http.StatusUnauthorized, api.CodeUnauthenticated, "a bearer API token is required")
-		}
-		p, err := s.principalFor(r.Context(), s.db.read, hashSecret(secret))
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="portal", error="invalid_token"`)
-			return err
-		}
-		if err := s.limiter.allow(w, p.tokenID); err != nil {
-			return err
-		}
-		s.touch(r.Context(), p)
-		return h(w, r, p)
-	}
-}
-
-// principalFor loads the token's principal; a token of a removed or expired
-// user no longer authenticates.
-func (s *Server) principalFor(ctx context.Context, q querier, hash string) (*principal, error) {
-	p := &principal{perms: map[string]bool{}}
-	var operator int
-	var partnerID, userID sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, name, operator, partner_id, user_id FROM tokens WHERE hash = ?`, hash).
-		Scan(&p.tokenID, &p.tokenName, &operator, &partnerID, &userID)
-	unauthenticated := newProblem(http.StatusUnauthorized, api.CodeUnauthenticated, "the API token is not valid")
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, unauthenticated
-	}
-	if err != nil {
-		return nil, err
-	}
-	if operator == 1 {
-		p.operator = true
-		p.role = api.RoleOwner
-		p.rank = api.RankOperator
-		for _, perm := range api.AllPermissions {
-			p.perms[perm] = true
-		}
-		return p, nil
-	}
-	p.partnerID, p.userID = partnerID.String, userID.String
-	var deleted, expires sql.NullInt64
-	if err := q.QueryRowContext(ctx, `SELECT email, deleted_at, access_expires_at FROM users WHERE id = ?`, p.userID).
-		Scan(&p.email, &deleted, &expires); err != nil {
-		return nil, unauthenticated
-	}
-	if deleted.Valid || (expires.Valid && expires.Int64 <= micros(s.now())) {
-		return nil, unauthenticated
-	}
-	roles, err := userRoles(ctx, q, p.partnerID, p.userID)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range roles {
-		if r.Rank > p.rank {
-			p.rank, p.role = r.Rank, r.Key
-		}
-		for _, perm := range r.Permissions {
-			p.perms[perm] = true
-		}
-	}
-	return p, nil
-}
-
-// touch records the user's last activity, at most once a minute per user.
-func (s *Server) touch(ctx context.Context, p *principal) {
-	if p.operator {
-		return
-	}
-	now := s.now()
-	s.activityMu.Lock()
-	last, seen := s.activity[p.userID]
-	if seen && now.Sub(last) < time.Minute && now.After(last) {
-		s.activityMu.Unlock()
-		return
-	}
-	s.activity[p.userID] = now
-	s.activityMu.Unlock()
-	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE users SET last_activity_at = ? WHERE id = ?`, micros(now), p.userID)
-		return err
-	})
-	if err != nil {
-		s.log.WarnContext(ctx, "recording last activity", "err", err)
-	}
 }

@@ -1,7 +1,6 @@
 package portalserver
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"net/http"
@@ -23,41 +22,53 @@ func builtinRole(b api.BuiltinRole) api.Role {
 
 const roleCols = `partner_id, key, name, description, rank, permissions, version, created_at, updated_at`
 
-func scanRole(row interface{ Scan(...any) error }) (*api.Role, error) {
+func scanRole(row scanner) (api.Role, error) {
 	var ro api.Role
 	var perms string
 	var created, updated int64
 	if err := row.Scan(&ro.PartnerID, &ro.Key, &ro.Name, &ro.Description, &ro.Rank, &perms, &ro.Version, &created, &updated); err != nil {
-		return nil, err
+		return ro, err
 	}
 	var err error
 	ro.Permissions, err = decodeJSONList(perms)
 	ro.CreatedAt, ro.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return &ro, err
+	return ro, err
 }
 
-// lookupRole finds a built-in or custom role of the partner; nil when there is none.
-func lookupRole(ctx context.Context, q querier, partnerID, key string) (*api.Role, error) {
+// role finds a built-in or custom role of the partner; nil when there is none.
+func (v *view) role(partnerID, key string) (*api.Role, error) {
 	if b, ok := api.Builtin(key); ok {
 		ro := builtinRole(b)
 		return &ro, nil
 	}
-	ro, err := scanRole(q.QueryRowContext(ctx, `SELECT `+roleCols+` FROM roles WHERE partner_id = ? AND key = ?`, partnerID, key))
+	ro, err := scanRole(v.queryRow(`SELECT `+roleCols+` FROM roles WHERE partner_id = ? AND key = ?`, partnerID, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
-	return ro, err
+	return &ro, err
 }
 
 // userRoles lists the roles a user holds, with their ranks and permissions.
-func userRoles(ctx context.Context, q querier, partnerID, userID string) ([]api.Role, error) {
-	keys, err := grantedKeys(ctx, q, userID)
+func userRoles(v *view, partnerID, userID string) ([]api.Role, error) {
+	rows, err := v.query(`SELECT role FROM grants WHERE user_id = ? ORDER BY role`, userID)
 	if err != nil {
+		return nil, err
+	}
+	keys := []string{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, err
 	}
 	out := make([]api.Role, 0, len(keys))
 	for _, k := range keys {
-		ro, err := lookupRole(ctx, q, partnerID, k)
+		ro, err := v.role(partnerID, k)
 		if err != nil {
 			return nil, err
 		}
@@ -68,44 +79,23 @@ func userRoles(ctx context.Context, q querier, partnerID, userID string) ([]api.
 	return out, nil
 }
 
-func grantedKeys(ctx context.Context, q querier, userID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT role FROM grants WHERE user_id = ? ORDER BY role`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	keys := []string{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
-}
-
+// listRoles lists the built-in and custom roles, highest rank first, then
+// by key. A partner has few roles: they are sorted here, and the cursor is
+// the last role's place in that order, so a role deleted between pages does
+// not restart the list.
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.partnerFor(r.Context(), s.db.read, p, r.PathValue("partner_id"))
+	l, err := s.partnerList(r, p, api.PermRolesRead)
 	if err != nil {
 		return err
 	}
-	if err := p.require(api.PermRolesRead); err != nil {
+	if err := l.err(); err != nil {
 		return err
 	}
-	q := &query{r: r}
-	size := q.pageSize()
-	after, err := decodeCursor(q.str("page_token"))
-	if err := errors.Join(q.err(), err); err != nil {
-		return err
-	}
-	// Highest rank first, then by key; the cursor is the last role's place in
-	// that order, so a role deleted between pages does not restart the list.
 	all := []api.Role{}
 	for _, b := range api.BuiltinRoles {
 		all = append(all, builtinRole(b))
 	}
-	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+roleCols+` FROM roles WHERE partner_id = ?`, pt.ID)
+	rows, err := l.v.query(`SELECT `+roleCols+` FROM roles WHERE partner_id = ?`, r.PathValue("partner_id"))
 	if err != nil {
 		return err
 	}
@@ -115,32 +105,27 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request, p *principal)
 		if err != nil {
 			return err
 		}
-		all = append(all, *ro)
+		all = append(all, ro)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	slices.SortFunc(all, func(a, b api.Role) int { return compareRoleOrder(a.Rank, a.Key, b.Rank, b.Key) })
 	start := 0
-	if after != "" {
-		rank, key, ok := strings.Cut(after, ":")
+	if l.after != "" {
+		rank, key, found := strings.Cut(l.after, ":")
 		n, err := strconv.Atoi(rank)
-		if !ok || err != nil {
+		if !found || err != nil {
 			return badRequest("page_token", "page_token is not one this server issued")
 		}
 		start = len(all)
-		for i, ro := range all {
-			if compareRoleOrder(ro.Rank, ro.Key, n, key) > 0 {
-				start = i
-				break
-			}
+		if i := slices.IndexFunc(all, func(ro api.Role) bool { return compareRoleOrder(ro.Rank, ro.Key, n, key) > 0 }); i >= 0 {
+			start = i
 		}
 	}
-	out := api.RoleList{Roles: all[start:min(len(all), start+size)]}
-	if start+size < len(all) {
-		last := out.Roles[len(out.Roles)-1]
-		out.NextPageToken = encodeCursor(strconv.Itoa(last.Rank) + ":" + last.Key)
-	}
+	out := api.RoleList{}
+	out.Roles, out.NextPageToken = pageOf(l, all[start:min(len(all), start+l.size+1)],
+		func(ro api.Role) string { return strconv.Itoa(ro.Rank) + ":" + ro.Key })
 	return sendJSON(w, out, 0)
 }
 
@@ -181,7 +166,7 @@ func validateRole(p *principal, key string, name *string, rank *int, perms *[]st
 		}
 		for i, perm := range *perms {
 			if slices.Contains(api.AllPermissions, perm) && !p.perms[perm] {
-				fe.add("permissions["+itoa(i)+"]", "not_held", "this token's role %q does not hold %s, so cannot give it", p.role, perm)
+				fe.add("permissions["+strconv.Itoa(i)+"]", "not_held", "this token's role %q does not hold %s, so cannot give it", p.role, perm)
 			}
 		}
 	}
@@ -189,54 +174,48 @@ func validateRole(p *principal, key string, name *string, rank *int, perms *[]st
 }
 
 func (s *Server) createRole(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
-		pt, err := s.partnerFor(r.Context(), tx, p, r.PathValue("partner_id"))
-		if err != nil {
-			return nil, err
-		}
-		if err := p.require(api.PermRolesManage); err != nil {
-			return nil, err
-		}
-		var in api.RoleCreate
-		if err := decodeStrict(r, body, &in, false); err != nil {
-			return nil, err
-		}
-		if in.Key == "" {
-			in.Key = " " // reported as invalid
-		}
-		if in.Permissions == nil {
-			in.Permissions = []string{}
-		}
-		if err := validateRole(p, in.Key, &in.Name, &in.Rank, &in.Permissions); err != nil {
-			return nil, err
-		}
-		if existing, err := lookupRole(r.Context(), tx, pt.ID, in.Key); err != nil || existing != nil {
+	pt, err := s.view(r).partnerFor(p, r.PathValue("partner_id"), api.PermRolesManage)
+	if err != nil {
+		return err
+	}
+	var in api.RoleCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Key == "" {
+		in.Key = " " // reported as invalid
+	}
+	if in.Permissions == nil {
+		in.Permissions = []string{}
+	}
+	if err := validateRole(p, in.Key, &in.Name, &in.Rank, &in.Permissions); err != nil {
+		return err
+	}
+	return s.write(w, r, func(v *view) (*reply, error) {
+		if existing, err := v.role(pt.ID, in.Key); err != nil || existing != nil {
 			return nil, errors.Join(err, conflict(api.CodeRoleExists, "role %q already exists in partner %s", in.Key, pt.ID))
 		}
-		now := s.now()
 		slices.Sort(in.Permissions)
 		ro := &api.Role{Key: in.Key, Name: in.Name, Description: in.Description, Rank: in.Rank, Permissions: slices.Compact(in.Permissions),
-			PartnerID: pt.ID, Version: 1, CreatedAt: now, UpdatedAt: now}
-		if _, err := tx.ExecContext(r.Context(), `INSERT INTO roles (`+roleCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			pt.ID, ro.Key, ro.Name, ro.Description, ro.Rank, encodeJSONList(ro.Permissions), ro.Version, micros(now), micros(now)); err != nil {
+			PartnerID: pt.ID, Version: 1, CreatedAt: v.now, UpdatedAt: v.now}
+		if err := v.exec(`INSERT INTO roles (`+roleCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			pt.ID, ro.Key, ro.Name, ro.Description, ro.Rank, encodeJSONList(ro.Permissions), ro.Version, micros(v.now), micros(v.now)); err != nil {
 			return nil, err
 		}
-		if err := s.audit(r.Context(), tx, p.actor(), change{partnerID: pt.ID, action: "role.created", targetType: "role", targetID: ro.Key, after: ro}); err != nil {
+		if err := v.audit(p.actor(), change{partnerID: pt.ID, action: "role.created", targetType: "role", targetID: ro.Key, after: ro}); err != nil {
 			return nil, err
 		}
-		return &reply{status: http.StatusCreated, body: ro, version: ro.Version, location: "/v1/partners/" + pt.ID + "/roles/" + ro.Key}, nil
+		return replyCreated(ro, ro.Version, "/v1/partners/"+pt.ID+"/roles/"+ro.Key), nil
 	})
 }
 
 func (s *Server) getRole(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.partnerFor(r.Context(), s.db.read, p, r.PathValue("partner_id"))
+	v := s.view(r)
+	pt, err := v.partnerFor(p, r.PathValue("partner_id"), api.PermRolesRead)
 	if err != nil {
 		return err
 	}
-	if err := p.require(api.PermRolesRead); err != nil {
-		return err
-	}
-	ro, err := lookupRole(r.Context(), s.db.read, pt.ID, r.PathValue("role_key"))
+	ro, err := v.role(pt.ID, r.PathValue("role_key"))
 	if err != nil {
 		return err
 	}
@@ -246,17 +225,10 @@ func (s *Server) getRole(w http.ResponseWriter, r *http.Request, p *principal) e
 	return sendJSON(w, ro, ro.Version)
 }
 
-// customRoleFor loads a custom role the principal may change.
-func (s *Server) customRoleFor(r *http.Request, tx *sql.Tx, p *principal) (*api.Role, error) {
-	pt, err := s.partnerFor(r.Context(), tx, p, r.PathValue("partner_id"))
-	if err != nil {
-		return nil, err
-	}
-	if err := p.require(api.PermRolesManage); err != nil {
-		return nil, err
-	}
+// customRoleFor loads the route's custom role for a change by the principal.
+func customRoleFor(v *view, r *http.Request, p *principal, partnerID string) (*api.Role, error) {
 	key := r.PathValue("role_key")
-	ro, err := lookupRole(r.Context(), tx, pt.ID, key)
+	ro, err := v.role(partnerID, key)
 	switch {
 	case err != nil:
 		return nil, err
@@ -271,54 +243,56 @@ func (s *Server) customRoleFor(r *http.Request, tx *sql.Tx, p *principal) (*api.
 }
 
 func (s *Server) updateRole(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
-		ro, err := s.customRoleFor(r, tx, p)
+	pt, err := s.view(r).partnerFor(p, r.PathValue("partner_id"), api.PermRolesManage)
+	if err != nil {
+		return err
+	}
+	var in api.RoleUpdate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := validateRole(p, "", in.Name, in.Rank, in.Permissions); err != nil {
+		return err
+	}
+	return s.write(w, r, func(v *view) (*reply, error) {
+		ro, err := customRoleFor(v, r, p, pt.ID)
 		if err != nil {
 			return nil, err
 		}
-		var in api.RoleUpdate
-		if err := decodeStrict(r, body, &in, false); err != nil {
-			return nil, err
-		}
-		if err := validateRole(p, "", in.Name, in.Rank, in.Permissions); err != nil {
-			return nil, err
-		}
 		before := *ro
-		if in.Name != nil {
-			ro.Name = *in.Name
-		}
-		if in.Description != nil {
-			ro.Description = *in.Description
-		}
-		if in.Rank != nil {
-			ro.Rank = *in.Rank
-		}
+		patch(&ro.Name, in.Name)
+		patch(&ro.Description, in.Description)
+		patch(&ro.Rank, in.Rank)
 		if in.Permissions != nil {
 			perms := slices.Clone(*in.Permissions)
 			slices.Sort(perms)
 			ro.Permissions = slices.Compact(perms)
 		}
 		ro.Version++
-		ro.UpdatedAt = s.now()
-		if _, err := tx.ExecContext(r.Context(), `UPDATE roles SET name = ?, description = ?, rank = ?, permissions = ?, version = ?, updated_at = ? WHERE partner_id = ? AND key = ?`,
+		ro.UpdatedAt = v.now
+		if err := v.exec(`UPDATE roles SET name = ?, description = ?, rank = ?, permissions = ?, version = ?, updated_at = ? WHERE partner_id = ? AND key = ?`,
 			ro.Name, ro.Description, ro.Rank, encodeJSONList(ro.Permissions), ro.Version, micros(ro.UpdatedAt), ro.PartnerID, ro.Key); err != nil {
 			return nil, err
 		}
-		if err := s.audit(r.Context(), tx, p.actor(), change{partnerID: ro.PartnerID, action: "role.updated", targetType: "role", targetID: ro.Key, before: before, after: ro}); err != nil {
+		if err := v.audit(p.actor(), change{partnerID: ro.PartnerID, action: "role.updated", targetType: "role", targetID: ro.Key, before: before, after: ro}); err != nil {
 			return nil, err
 		}
-		return &reply{status: http.StatusOK, body: ro, version: ro.Version}, nil
+		return replyOK(ro, ro.Version), nil
 	})
 }
 
 func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, _ []byte) (*reply, error) {
-		ro, err := s.customRoleFor(r, tx, p)
+	pt, err := s.view(r).partnerFor(p, r.PathValue("partner_id"), api.PermRolesManage)
+	if err != nil {
+		return err
+	}
+	return s.write(w, r, func(v *view) (*reply, error) {
+		ro, err := customRoleFor(v, r, p, pt.ID)
 		if err != nil {
 			return nil, err
 		}
 		var holders int
-		if err := tx.QueryRowContext(r.Context(), `SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id
+		if err := v.queryRow(`SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id
 			WHERE u.partner_id = ? AND g.role = ? AND u.deleted_at IS NULL`, ro.PartnerID, ro.Key).Scan(&holders); err != nil {
 			return nil, err
 		}
@@ -326,16 +300,15 @@ func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request, p *principal
 			return nil, conflict(api.CodeRoleInUse, "role %q is held by %d user(s); revoke it from them first", ro.Key, holders)
 		}
 		// Removed users keep their grants for a restore; a deleted role goes from them too.
-		if _, err := tx.ExecContext(r.Context(), `DELETE FROM grants WHERE role = ? AND user_id IN (SELECT id FROM users WHERE partner_id = ?)`,
-			ro.Key, ro.PartnerID); err != nil {
+		if err := v.exec(`DELETE FROM grants WHERE role = ? AND user_id IN (SELECT id FROM users WHERE partner_id = ?)`, ro.Key, ro.PartnerID); err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(r.Context(), `DELETE FROM roles WHERE partner_id = ? AND key = ?`, ro.PartnerID, ro.Key); err != nil {
+		if err := v.exec(`DELETE FROM roles WHERE partner_id = ? AND key = ?`, ro.PartnerID, ro.Key); err != nil {
 			return nil, err
 		}
-		if err := s.audit(r.Context(), tx, p.actor(), change{partnerID: ro.PartnerID, action: "role.deleted", targetType: "role", targetID: ro.Key, before: ro}); err != nil {
+		if err := v.audit(p.actor(), change{partnerID: ro.PartnerID, action: "role.deleted", targetType: "role", targetID: ro.Key, before: ro}); err != nil {
 			return nil, err
 		}
-		return &reply{status: http.StatusNoContent}, nil
+		return replyNoContent(), nil
 	})
 }

@@ -96,13 +96,21 @@ func (s *Server) now() time.Time {
 	return s.cfg.Now().Add(s.clockOffset).UTC().Truncate(time.Microsecond)
 }
 
+// view is a read view of the portal for one request.
+func (s *Server) view(r *http.Request) *view {
+	return &view{ctx: r.Context(), q: s.db.read, now: s.now()}
+}
+
+// handler serves one route; p is nil on the public and dev routes.
+type handler func(w http.ResponseWriter, r *http.Request, p *principal) error
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	handle := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
-		mux.Handle(pattern, s.errorHandler(h))
+	public := func(pattern string, h handler) {
+		mux.Handle(pattern, s.serve(withBody(s.idempotent(h))))
 	}
-	authed := func(pattern string, h func(w http.ResponseWriter, r *http.Request, p *principal) error) {
-		mux.Handle(pattern, s.errorHandler(s.authenticate(h)))
+	authed := func(pattern string, h handler) {
+		mux.Handle(pattern, s.serve(s.authenticate(withBody(s.idempotent(h)))))
 	}
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -149,24 +157,24 @@ func (s *Server) routes() http.Handler {
 	authed("POST /v1/partners/{partner_id}/tokens", s.createToken)
 	authed("GET /v1/partners/{partner_id}/audit-events", s.listAuditEvents)
 
-	handle("POST /v1/invites/accept", s.acceptInvite)
-	handle("POST /v1/password-setup", s.setupPassword)
+	public("POST /v1/invites/accept", s.acceptInvite)
+	public("POST /v1/password-setup", s.setupPassword)
 
 	if s.cfg.Dev {
-		handle("GET /v1/dev/outbox", s.getOutbox)
-		handle("GET /v1/dev/clock", s.getClock)
-		handle("POST /v1/dev/clock/advance", s.advanceClock)
+		public("GET /v1/dev/outbox", s.getOutbox)
+		public("GET /v1/dev/clock", s.getClock)
+		public("POST /v1/dev/clock/advance", s.advanceClock)
 	}
-	handle("/", func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("/", s.serve(func(w http.ResponseWriter, r *http.Request, _ *principal) error {
 		return notFound("route " + r.Method + " " + r.URL.Path)
-	})
+	}))
 	return s.observe(mux)
 }
 
-// errorHandler turns a handler's error into a problem answer.
-func (s *Server) errorHandler(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+// serve turns a handler's error into a problem answer.
+func (s *Server) serve(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		if err := h(w, r, nil); err != nil {
 			s.writeProblem(w, r, err)
 		}
 	})

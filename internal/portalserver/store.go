@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,6 +34,31 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// scanner is what both *sql.Row and *sql.Rows offer.
+type scanner interface{ Scan(dest ...any) error }
+
+// view is one request's way into the data: the read pool, or the write
+// transaction of a change, with the request's context and the portal's time
+// read once, so that every status and timestamp of one request agree.
+type view struct {
+	ctx context.Context
+	q   querier
+	now time.Time
+}
+
+func (v *view) queryRow(query string, args ...any) *sql.Row {
+	return v.q.QueryRowContext(v.ctx, query, args...)
+}
+
+func (v *view) query(query string, args ...any) (*sql.Rows, error) {
+	return v.q.QueryContext(v.ctx, query, args...)
+}
+
+func (v *view) exec(query string, args ...any) error {
+	_, err := v.q.ExecContext(v.ctx, query, args...)
+	return err
 }
 
 func openStore(ctx context.Context, path string) (*store, error) {
@@ -80,7 +106,9 @@ func (s *store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// migrate applies, in order, every migration not yet recorded.
+// migrate applies, in order, every migration not yet recorded. Each one is
+// checked for and applied in one transaction, so two processes opening the
+// same new database cannot both apply it.
 func migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
@@ -96,34 +124,38 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with a number", base)
 		}
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			continue
-		}
 		body, err := migrationFS.ReadFile(name)
 		if err != nil {
 			return err
 		}
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			_ = tx.Rollback()
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixMicro()); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
+		if err := applyMigration(ctx, db, version, string(body)); err != nil {
 			return fmt.Errorf("migration %s: %w", base, err)
 		}
 	}
 	return nil
+}
+
+// applyMigration runs one migration unless it is recorded as applied.
+func applyMigration(ctx context.Context, db *sql.DB, version int, body string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op once committed
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixMicro()); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // micros converts a time to the stored form.
@@ -147,4 +179,25 @@ func nullMicros(t *time.Time) any {
 		return nil
 	}
 	return micros(*t)
+}
+
+// decodeJSONList reads a stored list of strings (roles, permissions).
+func decodeJSONList(s string) ([]string, error) {
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("stored list %q: %w", s, err)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+// encodeJSONList is the stored form of a list of strings.
+func encodeJSONList(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

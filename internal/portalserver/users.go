@@ -1,11 +1,11 @@
 package portalserver
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +16,8 @@ const userCols = `id, partner_id, email, first_name, last_name, phone, password_
 	last_activity_at, deleted_at, version, created_at, updated_at,
 	COALESCE((SELECT json_group_array(role) FROM grants g WHERE g.user_id = users.id), '[]')`
 
-func (s *Server) scanUser(row interface{ Scan(...any) error }) (*api.User, error) {
+// scanUser reads a user; its status depends on the time now.
+func scanUser(row scanner, now time.Time) (api.User, error) {
 	var u api.User
 	var hasPassword bool
 	var expires, activity, deleted sql.NullInt64
@@ -24,16 +25,15 @@ func (s *Server) scanUser(row interface{ Scan(...any) error }) (*api.User, error
 	var roles string
 	if err := row.Scan(&u.ID, &u.PartnerID, &u.Email, &u.FirstName, &u.LastName, &u.Phone, &hasPassword, &expires,
 		&activity, &deleted, &u.Version, &created, &updated, &roles); err != nil {
-		return nil, err
+		return u, err
 	}
 	var err error
 	if u.Roles, err = decodeJSONList(roles); err != nil {
-		return nil, err
+		return u, err
 	}
 	slices.Sort(u.Roles)
 	u.AccessExpiresAt, u.LastActivityAt, u.DeletedAt = nullTime(expires), nullTime(activity), nullTime(deleted)
 	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
-	now := s.now()
 	switch {
 	case u.DeletedAt != nil:
 		u.Status = api.UserDeleted
@@ -44,23 +44,23 @@ func (s *Server) scanUser(row interface{ Scan(...any) error }) (*api.User, error
 	default:
 		u.Status = api.UserInvited
 	}
-	return &u, nil
+	return u, nil
 }
 
-// loadUser loads a user of the partner (deleted ones too); 404 otherwise.
-func (s *Server) loadUser(ctx context.Context, q querier, partnerID, userID string) (*api.User, error) {
-	u, err := s.scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ? AND partner_id = ?`, userID, partnerID))
+// user loads a user of the partner (removed ones too); 404 otherwise.
+func (v *view) user(partnerID, userID string) (*api.User, error) {
+	u, err := scanUser(v.queryRow(`SELECT `+userCols+` FROM users WHERE id = ? AND partner_id = ?`, userID, partnerID), v.now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user " + userID)
 	}
-	return u, err
+	return &u, err
 }
 
 // rankOf is the highest rank among role keys of a partner.
-func rankOf(ctx context.Context, q querier, partnerID string, keys []string) (int, error) {
+func rankOf(v *view, partnerID string, keys []string) (int, error) {
 	rank := 0
 	for _, k := range keys {
-		ro, err := lookupRole(ctx, q, partnerID, k)
+		ro, err := v.role(partnerID, k)
 		if err != nil {
 			return 0, err
 		}
@@ -73,11 +73,11 @@ func rankOf(ctx context.Context, q querier, partnerID string, keys []string) (in
 
 // checkTarget enforces that an actor changes only accounts ranked below
 // itself; owners (and operators) may change any account.
-func checkTarget(ctx context.Context, q querier, p *principal, u *api.User) error {
+func checkTarget(v *view, p *principal, u *api.User) error {
 	if p.rank >= api.RankOwner {
 		return nil
 	}
-	rank, err := rankOf(ctx, q, u.PartnerID, u.Roles)
+	rank, err := rankOf(v, u.PartnerID, u.Roles)
 	if err != nil {
 		return err
 	}
@@ -89,15 +89,18 @@ func checkTarget(ctx context.Context, q querier, p *principal, u *api.User) erro
 	return nil
 }
 
+// grantedAll is checkRoles' changed for a new user: it grants every key.
+func grantedAll(string) bool { return true }
+
 // checkRoles validates role keys (field is the JSON path of the list) and the
-// actor's ceiling for the roles it grants or revokes. It returns the sorted,
+// actor's ceiling for the roles it grants (changed). It returns the sorted,
 // de-duplicated keys.
-func checkRoles(ctx context.Context, q querier, p *principal, partnerID, field string, keys []string, changed func(string) bool) ([]string, error) {
+func checkRoles(v *view, p *principal, partnerID, field string, keys []string, changed func(string) bool) ([]string, error) {
 	var fe fieldErrors
 	var above []api.FieldError
 	for i, k := range keys {
-		path := field + "[" + itoa(i) + "]"
-		ro, err := lookupRole(ctx, q, partnerID, k)
+		path := field + "[" + strconv.Itoa(i) + "]"
+		ro, err := v.role(partnerID, k)
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +110,7 @@ func checkRoles(ctx context.Context, q querier, p *principal, partnerID, field s
 		}
 		if changed(k) && ro.Rank > p.ceiling() {
 			above = append(above, api.FieldError{Field: path, Code: "above_ceiling",
-				Message: "role " + k + " (rank " + itoa(ro.Rank) + ") is above what this token may grant"})
+				Message: "role " + k + " (rank " + strconv.Itoa(ro.Rank) + ") is above what this token may grant"})
 		}
 	}
 	if err := fe.err(); err != nil {
@@ -132,11 +135,11 @@ func aboveCeiling(p *principal, errs []api.FieldError) error {
 	return pr
 }
 
-// checkRoleChange checks a change of a user's role set from old to next: the
-// ceiling for every role added or removed, and the partner's last owner.
-func checkRoleChange(ctx context.Context, q querier, p *principal, u *api.User, field string, next []string) ([]string, error) {
-	changed := func(k string) bool { return !slices.Contains(u.Roles, k) }
-	next, err := checkRoles(ctx, q, p, u.PartnerID, field, next, changed)
+// checkRoleChange checks a change of a user's role set to next: the ceiling
+// for every role added or removed, and the partner's last owner.
+func checkRoleChange(v *view, p *principal, u *api.User, field string, next []string) ([]string, error) {
+	added := func(k string) bool { return !slices.Contains(u.Roles, k) }
+	next, err := checkRoles(v, p, u.PartnerID, field, next, added)
 	if err != nil {
 		return nil, err
 	}
@@ -145,20 +148,20 @@ func checkRoleChange(ctx context.Context, q querier, p *principal, u *api.User, 
 		if slices.Contains(next, k) {
 			continue
 		}
-		ro, err := lookupRole(ctx, q, u.PartnerID, k)
+		ro, err := v.role(u.PartnerID, k)
 		if err != nil {
 			return nil, err
 		}
 		if ro != nil && ro.Rank > p.ceiling() {
 			above = append(above, api.FieldError{Field: field, Code: "above_ceiling",
-				Message: "removing role " + k + " (rank " + itoa(ro.Rank) + ") is above what this token may change"})
+				Message: "removing role " + k + " (rank " + strconv.Itoa(ro.Rank) + ") is above what this token may change"})
 		}
 	}
 	if len(above) > 0 {
 		return nil, aboveCeiling(p, above)
 	}
 	if slices.Contains(u.Roles, api.RoleOwner) && !slices.Contains(next, api.RoleOwner) {
-		if err := checkNotLastOwner(ctx, q, u); err != nil {
+		if err := checkNotLastOwner(v, u); err != nil {
 			return nil, err
 		}
 	}
@@ -166,9 +169,9 @@ func checkRoleChange(ctx context.Context, q querier, p *principal, u *api.User, 
 }
 
 // checkNotLastOwner refuses a change that leaves the partner with no owner.
-func checkNotLastOwner(ctx context.Context, q querier, u *api.User) error {
+func checkNotLastOwner(v *view, u *api.User) error {
 	var others int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id
+	if err := v.queryRow(`SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id
 		WHERE u.partner_id = ? AND g.role = 'owner' AND u.deleted_at IS NULL AND u.id <> ?`, u.PartnerID, u.ID).Scan(&others); err != nil {
 		return err
 	}
@@ -179,11 +182,11 @@ func checkNotLastOwner(ctx context.Context, q querier, u *api.User) error {
 }
 
 // checkEmailFree answers 409 when a user already has the email, naming the
-// holder only when the caller may see it.
-func (s *Server) checkEmailFree(ctx context.Context, q querier, p *principal, email, exceptID string) error {
+// holder only when the caller (nil on the public routes) may see it.
+func checkEmailFree(v *view, p *principal, email, exceptID string) error {
 	var id, partnerID string
 	var deleted sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT id, partner_id, deleted_at FROM users WHERE email_norm = ? AND id <> ?`,
+	err := v.queryRow(`SELECT id, partner_id, deleted_at FROM users WHERE email_norm = ? AND id <> ?`,
 		api.NormalizeEmail(email), exceptID).Scan(&id, &partnerID, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -225,82 +228,59 @@ func validateUserFields(fe *fieldErrors, email, first, last, phone *string, expi
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.partnerFor(r.Context(), s.db.read, p, r.PathValue("partner_id"))
+	l, err := s.partnerList(r, p, api.PermUsersRead)
 	if err != nil {
 		return err
 	}
-	if err := p.require(api.PermUsersRead); err != nil {
+	status := l.oneOf("status", api.UserInvited, api.UserActive, api.UserExpired, api.UserDeleted)
+	includeDeleted := l.boolean("include_deleted") || status == api.UserDeleted
+	if err := l.err(); err != nil {
 		return err
 	}
-	q := &query{r: r}
-	size := q.pageSize()
-	status := q.oneOf("status", api.UserInvited, api.UserActive, api.UserExpired, api.UserDeleted)
-	includeDeleted := q.boolean("include_deleted") || status == api.UserDeleted
-	after, err := decodeCursor(q.str("page_token"))
-	if err := errors.Join(q.err(), err); err != nil {
-		return err
+	if email := l.str("email"); email != "" {
+		l.filter("email_norm = ?", api.NormalizeEmail(email))
 	}
-	where := []string{"partner_id = ?", "id > ?"}
-	args := []any{pt.ID, after}
-	if v := q.str("email"); v != "" {
-		where, args = append(where, "email_norm = ?"), append(args, api.NormalizeEmail(v))
+	if domain := l.str("email_domain"); domain != "" {
+		l.filter("email_domain = ?", strings.ToLower(strings.TrimPrefix(domain, "@")))
 	}
-	if v := q.str("email_domain"); v != "" {
-		where, args = append(where, "email_domain = ?"), append(args, strings.ToLower(strings.TrimPrefix(v, "@")))
-	}
-	if v := q.str("role"); v != "" {
-		where, args = append(where, "EXISTS (SELECT 1 FROM grants g WHERE g.user_id = users.id AND g.role = ?)"), append(args, v)
+	if role := l.str("role"); role != "" {
+		l.filter("EXISTS (SELECT 1 FROM grants g WHERE g.user_id = users.id AND g.role = ?)", role)
 	}
 	if !includeDeleted {
-		where = append(where, "deleted_at IS NULL")
+		l.filter("deleted_at IS NULL")
 	}
-	now := micros(s.now())
+	now := micros(l.v.now)
 	switch status {
 	case api.UserDeleted:
-		where = append(where, "deleted_at IS NOT NULL")
+		l.filter("deleted_at IS NOT NULL")
 	case api.UserExpired:
-		where, args = append(where, "deleted_at IS NULL AND access_expires_at IS NOT NULL AND access_expires_at <= ?"), append(args, now)
-	case api.UserActive, api.UserInvited:
-		cond := "password_hash IS NOT NULL"
-		if status == api.UserInvited {
-			cond = "password_hash IS NULL"
-		}
-		where = append(where, "deleted_at IS NULL AND (access_expires_at IS NULL OR access_expires_at > ?) AND "+cond)
-		args = append(args, now)
+		l.filter("deleted_at IS NULL AND access_expires_at IS NOT NULL AND access_expires_at <= ?", now)
+	case api.UserActive:
+		l.filter("deleted_at IS NULL AND (access_expires_at IS NULL OR access_expires_at > ?) AND password_hash IS NOT NULL", now)
+	case api.UserInvited:
+		l.filter("deleted_at IS NULL AND (access_expires_at IS NULL OR access_expires_at > ?) AND password_hash IS NULL", now)
 	}
-	rows, err := s.db.read.QueryContext(r.Context(), `SELECT `+userCols+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, //nolint:gosec // G202: WHERE joins constant conditions; every value is a ? argument.
-		append(args, size+1)...)
+	users, err := fetchPage(l, `SELECT `+userCols+` FROM users`, keyset{column: "id"},
+		func(row scanner) (api.User, error) { return scanUser(row, l.v.now) })
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	out := api.UserList{Users: []api.User{}}
-	for rows.Next() {
-		u, err := s.scanUser(rows)
-		if err != nil {
-			return err
-		}
-		out.Users = append(out.Users, *u)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(out.Users) > size {
-		out.Users = out.Users[:size]
-		out.NextPageToken = encodeCursor(out.Users[size-1].ID)
-	}
+	out := api.UserList{}
+	out.Users, out.NextPageToken = pageOf(l, users, func(u api.User) string { return u.ID })
 	return sendJSON(w, out, 0)
 }
 
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.partnerFor(r.Context(), s.db.read, p, r.PathValue("partner_id"))
+// routeUser loads the route's user (removed ones too) for a reader.
+func (v *view) routeUser(r *http.Request, p *principal) (*api.User, error) {
+	pt, err := v.partnerFor(p, r.PathValue("partner_id"), api.PermUsersRead)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := p.require(api.PermUsersRead); err != nil {
-		return err
-	}
-	u, err := s.loadUser(r.Context(), s.db.read, pt.ID, r.PathValue("user_id"))
+	return v.user(pt.ID, r.PathValue("user_id"))
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, p *principal) error {
+	u, err := s.view(r).routeUser(r, p)
 	if err != nil {
 		return err
 	}
@@ -308,42 +288,39 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, p *principal) e
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
-		ctx := r.Context()
-		pt, err := s.partnerFor(ctx, tx, p, r.PathValue("partner_id"))
+	v := s.view(r)
+	pt, err := v.userAdminPartner(p, r.PathValue("partner_id"), api.PermUsersManage)
+	if err != nil {
+		return err
+	}
+	var in api.UserCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	var fe fieldErrors
+	validateUserFields(&fe, &in.Email, &in.FirstName, &in.LastName, &in.Phone, in.AccessExpiresAt, v.now)
+	if err := fe.err(); err != nil {
+		return err
+	}
+	return s.write(w, r, func(v *view) (*reply, error) {
+		roles, err := checkRoles(v, p, pt.ID, "roles", in.Roles, grantedAll)
 		if err != nil {
 			return nil, err
 		}
-		if err := p.requireUserAdmin(pt, api.PermUsersManage); err != nil {
+		if err := checkEmailFree(v, p, in.Email, ""); err != nil {
 			return nil, err
 		}
-		var in api.UserCreate
-		if err := decodeStrict(r, body, &in, false); err != nil {
-			return nil, err
-		}
-		var fe fieldErrors
-		validateUserFields(&fe, &in.Email, &in.FirstName, &in.LastName, &in.Phone, in.AccessExpiresAt, s.now())
-		if err := fe.err(); err != nil {
-			return nil, err
-		}
-		roles, err := checkRoles(ctx, tx, p, pt.ID, "roles", in.Roles, func(string) bool { return true })
+		u, err := insertUser(v, p.actor(), pt.ID, in, roles, "")
 		if err != nil {
 			return nil, err
 		}
-		if err := s.checkEmailFree(ctx, tx, p, in.Email, ""); err != nil {
+		if err := s.sendPasswordSetup(v, u); err != nil {
 			return nil, err
 		}
-		u, err := s.insertUser(ctx, tx, p.actor(), pt.ID, in, roles, "", s.now())
-		if err != nil {
+		if err := v.audit(p.actor(), userChange(u, "user.created", nil, u)); err != nil {
 			return nil, err
 		}
-		if err := s.sendPasswordSetup(ctx, tx, u); err != nil {
-			return nil, err
-		}
-		if err := s.audit(ctx, tx, p.actor(), userChange(u, "user.created", nil, u)); err != nil {
-			return nil, err
-		}
-		return &reply{status: http.StatusCreated, body: u, version: u.Version, location: "/v1/partners/" + pt.ID + "/users/" + u.ID}, nil
+		return replyCreated(u, u.Version, "/v1/partners/"+pt.ID+"/users/"+u.ID), nil
 	})
 }
 
@@ -353,37 +330,48 @@ func userChange(u *api.User, action string, before, after any) change {
 
 // insertUser stores a new user with its grants. passwordHash "" makes an
 // invited user who sets a password from the emailed link.
-func (s *Server) insertUser(ctx context.Context, tx *sql.Tx, actor api.Actor, partnerID string, in api.UserCreate, roles []string, passwordHash string, now time.Time) (*api.User, error) {
-	id := newID("usr", now)
-	_, domain, _ := strings.Cut(api.NormalizeEmail(in.Email), "@")
+func insertUser(v *view, actor api.Actor, partnerID string, in api.UserCreate, roles []string, passwordHash string) (*api.User, error) {
+	id := newID("usr", v.now)
+	norm := api.NormalizeEmail(in.Email)
+	_, domain, _ := strings.Cut(norm, "@")
 	var pw any
 	if passwordHash != "" {
 		pw = passwordHash
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, partner_id, email, email_norm, email_domain, first_name, last_name, phone, password_hash, access_expires_at, version, created_at, updated_at)
+	if err := v.exec(`INSERT INTO users (id, partner_id, email, email_norm, email_domain, first_name, last_name, phone, password_hash, access_expires_at, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		id, partnerID, in.Email, api.NormalizeEmail(in.Email), domain, in.FirstName, in.LastName, in.Phone, pw, nullMicros(in.AccessExpiresAt), micros(now), micros(now)); err != nil {
+		id, partnerID, in.Email, norm, domain, in.FirstName, in.LastName, in.Phone, pw, nullMicros(in.AccessExpiresAt), micros(v.now), micros(v.now)); err != nil {
 		return nil, err
 	}
 	for _, k := range roles {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO grants (user_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?)`, id, k, micros(now), actor.ID); err != nil {
+		if err := v.exec(`INSERT INTO grants (user_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?)`, id, k, micros(v.now), actor.ID); err != nil {
 			return nil, err
 		}
 	}
-	return s.loadUser(ctx, tx, partnerID, id)
+	return v.user(partnerID, id)
 }
 
-// userForChange loads a live user the principal may change, checking If-Match.
-func (s *Server) userForChange(r *http.Request, tx *sql.Tx, p *principal) (*api.User, error) {
-	ctx := r.Context()
-	pt, err := s.partnerFor(ctx, tx, p, r.PathValue("partner_id"))
-	if err != nil {
-		return nil, err
-	}
-	if err := p.requireUserAdmin(pt, api.PermUsersManage); err != nil {
-		return nil, err
-	}
-	u, err := s.loadUser(ctx, tx, pt.ID, r.PathValue("user_id"))
+// usersAdmin authorizes a change to the route partner's users.
+func (s *Server) usersAdmin(r *http.Request, p *principal) (*api.Partner, error) {
+	return s.view(r).userAdminPartner(p, r.PathValue("partner_id"), api.PermUsersManage)
+}
+
+// changeUser runs fn, a change to the route's live user, in write's
+// transaction, once userForChange has loaded and checked the user.
+func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, p *principal, pt *api.Partner, fn func(v *view, u *api.User) (*reply, error)) error {
+	return s.write(w, r, func(v *view) (*reply, error) {
+		u, err := userForChange(v, r, p, pt.ID)
+		if err != nil {
+			return nil, err
+		}
+		return fn(v, u)
+	})
+}
+
+// userForChange loads the route's live user for a change by the principal,
+// checking its rank and If-Match.
+func userForChange(v *view, r *http.Request, p *principal, partnerID string) (*api.User, error) {
+	u, err := v.user(partnerID, r.PathValue("user_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -392,32 +380,32 @@ func (s *Server) userForChange(r *http.Request, tx *sql.Tx, p *principal) (*api.
 		pr.RestorableUserID = u.ID
 		return nil, pr
 	}
-	if err := checkTarget(ctx, tx, p, u); err != nil {
+	if err := checkTarget(v, p, u); err != nil {
 		return nil, err
 	}
 	return u, checkIfMatch(r, u.Version)
 }
 
 // bumpUser increments a user's version after a change.
-func (s *Server) bumpUser(ctx context.Context, tx *sql.Tx, u *api.User) (*api.User, error) {
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET version = version + 1, updated_at = ? WHERE id = ?`, micros(s.now()), u.ID); err != nil {
+func bumpUser(v *view, u *api.User) (*api.User, error) {
+	if err := v.exec(`UPDATE users SET version = version + 1, updated_at = ? WHERE id = ?`, micros(v.now), u.ID); err != nil {
 		return nil, err
 	}
-	return s.loadUser(ctx, tx, u.PartnerID, u.ID)
+	return v.user(u.PartnerID, u.ID)
 }
 
 // setGrants makes the user's grants exactly roles.
-func setGrants(ctx context.Context, tx *sql.Tx, actor api.Actor, u *api.User, roles []string, now time.Time) error {
+func setGrants(v *view, actor api.Actor, u *api.User, roles []string) error {
 	for _, k := range u.Roles {
 		if !slices.Contains(roles, k) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM grants WHERE user_id = ? AND role = ?`, u.ID, k); err != nil {
+			if err := v.exec(`DELETE FROM grants WHERE user_id = ? AND role = ?`, u.ID, k); err != nil {
 				return err
 			}
 		}
 	}
 	for _, k := range roles {
 		if !slices.Contains(u.Roles, k) {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO grants (user_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?)`, u.ID, k, micros(now), actor.ID); err != nil {
+			if err := v.exec(`INSERT INTO grants (user_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?)`, u.ID, k, micros(v.now), actor.ID); err != nil {
 				return err
 			}
 		}
@@ -426,77 +414,73 @@ func setGrants(ctx context.Context, tx *sql.Tx, actor api.Actor, u *api.User, ro
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, body []byte) (*reply, error) {
-		ctx := r.Context()
-		u, err := s.userForChange(r, tx, p)
-		if err != nil {
-			return nil, err
-		}
-		var in api.UserUpdate
-		if err := decodeStrict(r, body, &in, false); err != nil {
-			return nil, err
-		}
-		var fe fieldErrors
-		validateUserFields(&fe, in.Email, in.FirstName, in.LastName, in.Phone, in.AccessExpiresAt, s.now())
-		if in.ClearAccessExpiry && in.AccessExpiresAt != nil {
-			fe.add("clear_access_expiry", "conflict", "cannot be true together with access_expires_at")
-		}
-		if err := fe.err(); err != nil {
-			return nil, err
-		}
+	v := s.view(r)
+	pt, err := v.userAdminPartner(p, r.PathValue("partner_id"), api.PermUsersManage)
+	if err != nil {
+		return err
+	}
+	var in api.UserUpdate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	var fe fieldErrors
+	validateUserFields(&fe, in.Email, in.FirstName, in.LastName, in.Phone, in.AccessExpiresAt, v.now)
+	if in.ClearAccessExpiry && in.AccessExpiresAt != nil {
+		fe.add("clear_access_expiry", "conflict", "cannot be true together with access_expires_at")
+	}
+	if err := fe.err(); err != nil {
+		return err
+	}
+	return s.changeUser(w, r, p, pt, func(v *view, u *api.User) (*reply, error) {
 		if in.Email != nil {
-			if err := s.checkEmailFree(ctx, tx, p, *in.Email, u.ID); err != nil {
+			if err := checkEmailFree(v, p, *in.Email, u.ID); err != nil {
 				return nil, err
 			}
 		}
 		if in.Roles != nil {
-			roles, err := checkRoleChange(ctx, tx, p, u, "roles", *in.Roles)
+			roles, err := checkRoleChange(v, p, u, "roles", *in.Roles)
 			if err != nil {
 				return nil, err
 			}
-			if err := setGrants(ctx, tx, p.actor(), u, roles, s.now()); err != nil {
+			if err := setGrants(v, p.actor(), u, roles); err != nil {
 				return nil, err
 			}
 		}
 		next := *u
-		if in.Email != nil {
-			next.Email = *in.Email
-		}
-		if in.FirstName != nil {
-			next.FirstName = *in.FirstName
-		}
-		if in.LastName != nil {
-			next.LastName = *in.LastName
-		}
-		if in.Phone != nil {
-			next.Phone = *in.Phone
-		}
+		patch(&next.Email, in.Email)
+		patch(&next.FirstName, in.FirstName)
+		patch(&next.LastName, in.LastName)
+		patch(&next.Phone, in.Phone)
 		if in.AccessExpiresAt != nil {
 			next.AccessExpiresAt = in.AccessExpiresAt
 		}
 		if in.ClearAccessExpiry {
 			next.AccessExpiresAt = nil
 		}
-		_, domain, _ := strings.Cut(api.NormalizeEmail(next.Email), "@")
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, email_norm = ?, email_domain = ?, first_name = ?, last_name = ?, phone = ?, access_expires_at = ? WHERE id = ?`,
-			next.Email, api.NormalizeEmail(next.Email), domain, next.FirstName, next.LastName, next.Phone, nullMicros(next.AccessExpiresAt), u.ID); err != nil {
+		norm := api.NormalizeEmail(next.Email)
+		_, domain, _ := strings.Cut(norm, "@")
+		if err := v.exec(`UPDATE users SET email = ?, email_norm = ?, email_domain = ?, first_name = ?, last_name = ?, phone = ?, access_expires_at = ? WHERE id = ?`,
+			next.Email, norm, domain, next.FirstName, next.LastName, next.Phone, nullMicros(next.AccessExpiresAt), u.ID); err != nil {
 			return nil, err
 		}
-		after, err := s.bumpUser(ctx, tx, u)
+		after, err := bumpUser(v, u)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, tx, p.actor(), userChange(u, "user.updated", u, after)); err != nil {
+		if err := v.audit(p.actor(), userChange(u, "user.updated", u, after)); err != nil {
 			return nil, err
 		}
-		return &reply{status: http.StatusOK, body: after, version: after.Version}, nil
+		return replyOK(after, after.Version), nil
 	})
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, _ []byte) (*reply, error) {
-		ctx := r.Context()
-		u, err := s.userForChange(r, tx, p)
+	pt, err := s.usersAdmin(r, p)
+	if err != nil {
+		return err
+	}
+	return s.write(w, r, func(v *view) (*reply, error) {
+		u, err := userForChange(v, r, p, pt.ID)
 		var pr *problem
 		if errors.As(err, &pr) && pr.Code == api.CodeUserDeleted {
 			return nil, notFound("user " + r.PathValue("user_id")) // already removed
@@ -505,57 +489,53 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p *principal
 			return nil, err
 		}
 		if slices.Contains(u.Roles, api.RoleOwner) {
-			if err := checkNotLastOwner(ctx, tx, u); err != nil {
+			if err := checkNotLastOwner(v, u); err != nil {
 				return nil, err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET deleted_at = ? WHERE id = ?`, micros(s.now()), u.ID); err != nil {
+		if err := v.exec(`UPDATE users SET deleted_at = ? WHERE id = ?`, micros(v.now), u.ID); err != nil {
 			return nil, err
 		}
-		after, err := s.bumpUser(ctx, tx, u)
+		after, err := bumpUser(v, u)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, tx, p.actor(), userChange(u, "user.deleted", u, after)); err != nil {
+		if err := v.audit(p.actor(), userChange(u, "user.deleted", u, after)); err != nil {
 			return nil, err
 		}
-		return &reply{status: http.StatusNoContent}, nil
+		return replyNoContent(), nil
 	})
 }
 
 func (s *Server) restoreUser(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.write(w, r, p, func(tx *sql.Tx, _ []byte) (*reply, error) {
-		ctx := r.Context()
-		pt, err := s.partnerFor(ctx, tx, p, r.PathValue("partner_id"))
-		if err != nil {
-			return nil, err
-		}
-		if err := p.requireUserAdmin(pt, api.PermUsersManage); err != nil {
-			return nil, err
-		}
-		u, err := s.loadUser(ctx, tx, pt.ID, r.PathValue("user_id"))
+	pt, err := s.usersAdmin(r, p)
+	if err != nil {
+		return err
+	}
+	return s.write(w, r, func(v *view) (*reply, error) {
+		u, err := v.user(pt.ID, r.PathValue("user_id"))
 		if err != nil {
 			return nil, err
 		}
 		if u.DeletedAt == nil {
 			return nil, conflict(api.CodeUserNotDeleted, "user %s is not removed", u.ID)
 		}
-		if err := checkTarget(ctx, tx, p, u); err != nil {
+		if err := checkTarget(v, p, u); err != nil {
 			return nil, err
 		}
-		if _, err := checkRoles(ctx, tx, p, pt.ID, "roles", u.Roles, func(string) bool { return true }); err != nil {
+		if _, err := checkRoles(v, p, pt.ID, "roles", u.Roles, grantedAll); err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET deleted_at = NULL WHERE id = ?`, u.ID); err != nil {
+		if err := v.exec(`UPDATE users SET deleted_at = NULL WHERE id = ?`, u.ID); err != nil {
 			return nil, err
 		}
-		after, err := s.bumpUser(ctx, tx, u)
+		after, err := bumpUser(v, u)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, tx, p.actor(), userChange(u, "user.restored", u, after)); err != nil {
+		if err := v.audit(p.actor(), userChange(u, "user.restored", u, after)); err != nil {
 			return nil, err
 		}
-		return &reply{status: http.StatusOK, body: after, version: after.Version}, nil
+		return replyOK(after, after.Version), nil
 	})
 }

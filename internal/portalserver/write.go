@@ -5,11 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,7 +15,12 @@ import (
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
-// reply is what a write handler answers.
+// A handler that changes something runs in three steps: it authorizes the
+// principal and decodes and validates the body against a read view, then
+// calls write, whose transaction holds the write lock only for what must
+// see the latest state: the checks against it, the change and its audit.
+
+// reply is what a change answers.
 type reply struct {
 	status   int
 	body     any
@@ -25,98 +28,166 @@ type reply struct {
 	location string // sent as Location on 201
 }
 
-// storedReply is a reply kept for Idempotency-Key replays.
-type storedReply struct {
+func replyOK(body any, version int64) *reply {
+	return &reply{status: http.StatusOK, body: body, version: version}
+}
+
+func replyCreated(body any, version int64, location string) *reply {
+	return &reply{status: http.StatusCreated, body: body, version: version, location: location}
+}
+
+func replyNoContent() *reply { return &reply{status: http.StatusNoContent} }
+
+// patch sets *field to *value when the request gave a value: a PATCH leaves
+// out what it does not change.
+func patch[T any](field, value *T) {
+	if value != nil {
+		*field = *value
+	}
+}
+
+// answer is a reply as sent, and as kept to replay for an Idempotency-Key.
+type answer struct {
+	status   int
+	header   storedHeader
+	body     []byte
+	replayed bool
+}
+
+// storedHeader is the part of an answer's header a replay repeats.
+type storedHeader struct {
 	ETag     string `json:"etag,omitempty"`
 	Location string `json:"location,omitempty"`
 }
 
-// write runs fn in one transaction with the change's audit events and, for
+func (rep *reply) answer() (*answer, error) {
+	a := &answer{status: rep.status, header: storedHeader{Location: rep.location}}
+	if rep.version > 0 {
+		a.header.ETag = etag(rep.version)
+	}
+	if rep.body != nil {
+		var buf bytes.Buffer
+		if err := json.NewEncoder(&buf).Encode(rep.body); err != nil {
+			return nil, err
+		}
+		a.body = buf.Bytes()
+	}
+	return a, nil
+}
+
+func (a *answer) send(w http.ResponseWriter) {
+	if a.header.ETag != "" {
+		w.Header().Set("ETag", a.header.ETag)
+	}
+	if a.header.Location != "" {
+		w.Header().Set("Location", a.header.Location)
+	}
+	if a.replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	if len(a.body) > 0 {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body) //nolint:gosec // G705: JSON this server encoded, sent as application/json, not HTML.
+}
+
+// write runs fn, a change, in one transaction with its audit events and, for
 // a POST with an Idempotency-Key, the record that replays its answer, so a
 // retry after a lost answer can never apply the change twice.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, p *principal, fn func(tx *sql.Tx, body []byte) (*reply, error)) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	key := r.Header.Get("Idempotency-Key")
-	if r.Method != http.MethodPost {
-		key = ""
-	}
-	if key != "" && !validIdempotencyKey(key) {
-		return badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters")
-	}
-	owner := "public"
-	if p != nil {
-		owner = p.tokenID
-	}
-	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
-	fingerprint := hex.EncodeToString(sum[:])
-
-	var (
-		status  int
-		payload []byte
-		hdr     storedReply
-		replay  bool
-	)
-	err = s.db.tx(r.Context(), func(tx *sql.Tx) error {
-		if key != "" {
-			var request, headers string
-			err := tx.QueryRowContext(r.Context(), `SELECT request, status, headers, body FROM idempotency WHERE token_id = ? AND key = ?`, owner, key).
-				Scan(&request, &status, &headers, &payload)
-			switch {
-			case err == nil && request == fingerprint:
-				replay = true
-				return json.Unmarshal([]byte(headers), &hdr)
-			case err == nil:
-				return newProblem(http.StatusUnprocessableEntity, api.CodeIdempotencyKeyReused,
-					"Idempotency-Key %q was used with another request; use a new key for a different request", key)
-			case !errors.Is(err, sql.ErrNoRows):
+func (s *Server) write(w http.ResponseWriter, r *http.Request, fn func(v *view) (*reply, error)) error {
+	id, _ := r.Context().Value(idempotencyKey{}).(*idempotency)
+	var ans *answer
+	err := s.db.tx(r.Context(), func(tx *sql.Tx) error {
+		v := &view{ctx: r.Context(), q: tx, now: s.now()}
+		if id != nil {
+			// The same request may have committed since idempotent looked.
+			stored, err := id.lookup(v)
+			if err != nil || stored != nil {
+				ans = stored
 				return err
 			}
 		}
-		rep, err := fn(tx, body)
+		rep, err := fn(v)
 		if err != nil {
 			return err
 		}
-		status = rep.status
-		if rep.body != nil {
-			var buf bytes.Buffer
-			if err := json.NewEncoder(&buf).Encode(rep.body); err != nil {
-				return err
-			}
-			payload = buf.Bytes()
+		if ans, err = rep.answer(); err != nil || id == nil {
+			return err
 		}
-		if rep.version > 0 {
-			hdr.ETag = etag(rep.version)
-		}
-		hdr.Location = rep.location
-		if key == "" {
-			return nil
-		}
-		headers, _ := json.Marshal(hdr)
-		_, err = tx.ExecContext(r.Context(), `INSERT INTO idempotency (token_id, key, request, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			owner, key, fingerprint, status, string(headers), payload, micros(s.now()))
-		return err
+		return id.store(v, ans)
 	})
 	if err != nil {
 		return err
 	}
-	if hdr.ETag != "" {
-		w.Header().Set("ETag", hdr.ETag)
-	}
-	if hdr.Location != "" {
-		w.Header().Set("Location", hdr.Location)
-	}
-	if replay {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	if len(payload) > 0 {
-		w.Header().Set("Content-Type", "application/json")
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(payload)
+	ans.send(w)
 	return nil
+}
+
+// idempotency is a POST's Idempotency-Key and what it was used for: the
+// token ("public" on the public routes) and a digest of method, path and body.
+type idempotency struct {
+	owner, key, request string
+}
+
+type idempotencyKey struct{}
+
+// idempotent answers a POST whose Idempotency-Key this token already used:
+// with the first answer again for the same request, 422 for another one. A
+// new key goes with the request to write, which records the answer.
+func (s *Server) idempotent(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method != http.MethodPost || key == "" {
+			return h(w, r, p)
+		}
+		if !validIdempotencyKey(key) {
+			return badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters")
+		}
+		id := &idempotency{owner: "public", key: key}
+		if p != nil {
+			id.owner = p.tokenID
+		}
+		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), bodyOf(r)...))
+		id.request = hex.EncodeToString(sum[:])
+		stored, err := id.lookup(s.view(r))
+		if err != nil {
+			return err
+		}
+		if stored != nil {
+			stored.send(w)
+			return nil
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), idempotencyKey{}, id)), p)
+	}
+}
+
+// lookup returns the answer kept for the key, nil when there is none.
+func (id *idempotency) lookup(v *view) (*answer, error) {
+	var request, header string
+	a := &answer{replayed: true}
+	err := v.queryRow(`SELECT request, status, headers, body FROM idempotency WHERE token_id = ? AND key = ?`, id.owner, id.key).
+		Scan(&request, &a.status, &header, &a.body)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case request != id.request:
+		return nil, newProblem(http.StatusUnprocessableEntity, api.CodeIdempotencyKeyReused,
+			"Idempotency-Key %q was used with another request; use a new key for a different request", id.key)
+	}
+	return a, json.Unmarshal([]byte(header), &a.header)
+}
+
+// store keeps the answer for the key, in the change's transaction.
+func (id *idempotency) store(v *view, a *answer) error {
+	header, err := json.Marshal(a.header)
+	if err != nil {
+		return err
+	}
+	return v.exec(`INSERT INTO idempotency (token_id, key, request, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id.owner, id.key, id.request, a.status, string(header), a.body, micros(v.now))
 }
 
 func validIdempotencyKey(k string) bool {
@@ -155,74 +226,4 @@ func sendJSON(w http.ResponseWriter, v any, version int64) error {
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
-}
-
-// change is one audit event.
-type change struct {
-	partnerID  string
-	action     string
-	targetType string
-	targetID   string
-	targetUser string
-	before     any
-	after      any
-}
-
-// audit records a change with its actor and request id, in the change's transaction.
-func (s *Server) audit(ctx context.Context, tx *sql.Tx, actor api.Actor, c change) error {
-	enc := func(v any) (any, error) {
-		if v == nil {
-			return nil, nil
-		}
-		b, err := json.Marshal(v)
-		return string(b), err
-	}
-	before, err := enc(c.before)
-	if err != nil {
-		return err
-	}
-	after, err := enc(c.after)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_events (partner_id, time, actor_type, actor_id, actor_email, action, target_type, target_id, target_user_id, request_id, before, after)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.partnerID, micros(s.now()), actor.Type, actor.ID, api.NormalizeEmail(actor.Email), c.action, c.targetType, c.targetID, c.targetUser,
-		requestID(ctx), before, after)
-	return err
-}
-
-// Cursors are opaque to callers: the last key of the page, encoded.
-func encodeCursor(last string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + last))
-}
-
-func decodeCursor(tok string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || !strings.HasPrefix(string(b), "v1:") {
-		return "", badRequest("page_token", "page_token is not one this server issued")
-	}
-	return strings.TrimPrefix(string(b), "v1:"), nil
-}
-
-func decodeJSONList(s string) ([]string, error) {
-	var out []string
-	if err := json.Unmarshal([]byte(s), &out); err != nil {
-		return nil, fmt.Errorf("stored list %q: %w", s, err)
-	}
-	if out == nil {
-		out = []string{}
-	}
-	return out, nil
-}
-
-func encodeJSONList(v []string) string {
-	if v == nil {
-		v = []string{}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }

@@ -1,0 +1,189 @@
+package portalserver
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// principal is who a token is.
+type principal struct {
+	tokenID   string
+	tokenName string
+	operator  bool
+	userID    string
+	email     string
+	partnerID string
+	role      string // highest role held
+	rank      int
+	perms     map[string]bool
+}
+
+func (p *principal) actor() api.Actor {
+	if p.operator {
+		return api.Actor{Type: "operator", ID: p.tokenID}
+	}
+	return api.Actor{Type: "user", ID: p.userID, Email: p.email}
+}
+
+func (p *principal) ceiling() int { return api.CeilingRank(p.rank) }
+
+// require checks that the principal holds a permission.
+func (p *principal) require(perm string) error {
+	if !p.perms[perm] {
+		return forbidden("this token's role %q lacks the permission %s", p.role, perm)
+	}
+	return nil
+}
+
+// requireUserAdmin checks that the principal may manage users of the partner:
+// the permission, and at least the partner's user_admin_min_role.
+func (p *principal) requireUserAdmin(pt *api.Partner, perm string) error {
+	if err := p.require(perm); err != nil {
+		return err
+	}
+	floor, _ := api.Builtin(pt.Settings.UserAdminMinRole)
+	if p.rank < floor.Rank {
+		return forbidden("partner %s lets only %s and above manage users (setting user_admin_min_role); this token's role is %q",
+			pt.ID, pt.Settings.UserAdminMinRole, p.role)
+	}
+	return nil
+}
+
+// partnerFor loads a partner the principal may see and checks it holds perm
+// there; a partner it may not see answers 404, so a partner token cannot
+// learn that another partner exists.
+func (v *view) partnerFor(p *principal, id, perm string) (*api.Partner, error) {
+	if !p.operator && id != p.partnerID {
+		return nil, notFound("partner " + id)
+	}
+	pt, err := v.partner(id)
+	if err != nil {
+		return nil, err
+	}
+	return pt, p.require(perm)
+}
+
+// userAdminPartner is partnerFor for a route that manages the partner's users.
+func (v *view) userAdminPartner(p *principal, id, perm string) (*api.Partner, error) {
+	pt, err := v.partnerFor(p, id, perm)
+	if err != nil {
+		return nil, err
+	}
+	return pt, p.requireUserAdmin(pt, perm)
+}
+
+// authenticate resolves the bearer token, applies the rate limit and passes
+// the principal to h.
+func (s *Server) authenticate(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request, _ *principal) error {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || secret == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="portal"`)
+			return newProblem(http.StatusUnauthorized, api.CodeUnauthenticated, "a bearer API token is required")
+		}
+		p, err := principalFor(s.view(r), hashSecret(secret))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="portal", error="invalid_token"`)
+			return err
+		}
+		if err := s.limiter.allow(w, p.tokenID); err != nil {
+			return err
+		}
+		s.touch(r, p)
+		return h(w, r, p)
+	}
+}
+
+// principalFor loads the token's principal; a token of a removed or expired
+// user no longer authenticates.
+func principalFor(v *view, hash string) (*principal, error) {
+	p := &principal{perms: map[string]bool{}}
+	var operator int
+	var partnerID, userID sql.NullString
+	err := v.queryRow(`SELECT id, name, operator, partner_id, user_id FROM tokens WHERE hash = ?`, hash).
+		Scan(&p.tokenID, &p.tokenName, &operator, &partnerID, &userID)
+	unauthenticated := newProblem(http.StatusUnauthorized, api.CodeUnauthenticated, "the API token is not valid")
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, unauthenticated
+	}
+	if err != nil {
+		return nil, err
+	}
+	if operator == 1 {
+		p.operator = true
+		p.role = api.RoleOwner
+		p.rank = api.RankOperator
+		for _, perm := range api.AllPermissions {
+			p.perms[perm] = true
+		}
+		return p, nil
+	}
+	p.partnerID, p.userID = partnerID.String, userID.String
+	var deleted, expires sql.NullInt64
+	if err := v.queryRow(`SELECT email, deleted_at, access_expires_at FROM users WHERE id = ?`, p.userID).
+		Scan(&p.email, &deleted, &expires); err != nil {
+		return nil, unauthenticated
+	}
+	if deleted.Valid || (expires.Valid && expires.Int64 <= micros(v.now)) {
+		return nil, unauthenticated
+	}
+	roles, err := userRoles(v, p.partnerID, p.userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range roles {
+		if r.Rank > p.rank {
+			p.rank, p.role = r.Rank, r.Key
+		}
+		for _, perm := range r.Permissions {
+			p.perms[perm] = true
+		}
+	}
+	return p, nil
+}
+
+// touch records the user's last activity, at most once a minute per user.
+func (s *Server) touch(r *http.Request, p *principal) {
+	if p.operator {
+		return
+	}
+	ctx := r.Context()
+	now := s.now()
+	s.activityMu.Lock()
+	last, seen := s.activity[p.userID]
+	if seen && now.Sub(last) < time.Minute && now.After(last) {
+		s.activityMu.Unlock()
+		return
+	}
+	s.activity[p.userID] = now
+	s.activityMu.Unlock()
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET last_activity_at = ? WHERE id = ?`, micros(now), p.userID)
+		return err
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "recording last activity", "err", err)
+	}
+}
+
+func (s *Server) getMe(w http.ResponseWriter, _ *http.Request, p *principal) error {
+	me := api.Me{
+		Kind: api.KindPartner, TokenID: p.tokenID, TokenName: p.tokenName, UserID: p.userID, Email: p.email,
+		PartnerID: p.partnerID, Role: p.role, Rank: p.rank, Permissions: []string{},
+		CeilingRank: p.ceiling(), CeilingRole: api.CeilingRole(p.ceiling()),
+	}
+	if p.operator {
+		me.Kind = api.KindOperator
+	}
+	for _, perm := range api.AllPermissions {
+		if p.perms[perm] {
+			me.Permissions = append(me.Permissions, perm)
+		}
+	}
+	return sendJSON(w, me, 0)
+}
