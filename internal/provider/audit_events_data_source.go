@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -153,7 +152,7 @@ func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadReq
 func auditDataFromAPI(e api.AuditEvent, diags *diag.Diagnostics) auditDataModel {
 	return auditDataModel{
 		ID:         types.StringValue(e.ID),
-		Time:       types.StringValue(e.Time.UTC().Format(time.RFC3339Nano)),
+		Time:       timeValue(e.Time),
 		Action:     types.StringValue(e.Action),
 		ActorType:  types.StringValue(e.Actor.Type),
 		ActorID:    types.StringValue(e.Actor.ID),

@@ -46,7 +46,8 @@ func timeString(t *time.Time) types.String {
 	return timeValue(*t)
 }
 
-// keepInstant is the API's time, but the prior string when it names the same instant.
+// keepInstant is the API's time, but the prior string when it names the
+// same instant (the same time written with an offset, say).
 func keepInstant(prior types.String, t *time.Time) types.String {
 	if t == nil {
 		return types.StringNull()
@@ -54,7 +55,7 @@ func keepInstant(prior types.String, t *time.Time) types.String {
 	if p, err := time.Parse(time.RFC3339, prior.ValueString()); err == nil && p.Equal(*t) {
 		return prior
 	}
-	return types.StringValue(t.UTC().Format(time.RFC3339))
+	return timeValue(*t)
 }
 
 // parseInstant reads an RFC 3339 time; false when null, unknown or not a time.

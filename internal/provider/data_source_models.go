@@ -121,7 +121,7 @@ func userDataFromAPI(ctx context.Context, u *api.User) (userDataModel, diag.Diag
 		Roles:           roles,
 		AccessExpiresAt: keepInstant(types.StringNull(), u.AccessExpiresAt),
 		Status:          types.StringValue(u.Status),
-		CreatedAt:       types.StringValue(u.CreatedAt.UTC().Format(time.RFC3339Nano)),
+		CreatedAt:       timeValue(u.CreatedAt),
 		LastActivityAt:  timeString(u.LastActivityAt),
 	}, diags
 }
@@ -180,11 +180,11 @@ func inviteDataFromAPI(ctx context.Context, inv *api.Invite) (inviteDataModel, d
 		Email:          types.StringValue(inv.Email),
 		Roles:          roles,
 		Status:         types.StringValue(inv.Status),
-		ExpiresAt:      types.StringValue(inv.ExpiresAt.UTC().Format(time.RFC3339Nano)),
+		ExpiresAt:      timeValue(inv.ExpiresAt),
 		RespondedAt:    timeString(inv.RespondedAt),
 		UserID:         userID,
 		SendCount:      types.Int64Value(inv.SendCount),
-		CreatedAt:      types.StringValue(inv.CreatedAt.UTC().Format(time.RFC3339Nano)),
+		CreatedAt:      timeValue(inv.CreatedAt),
 		Lifetime:       keepDuration(types.StringNull(), inv.LifetimeSeconds, compactDuration(api.DefaultInviteLifetimeSeconds*time.Second)),
 		AccessDuration: keepDuration(types.StringNull(), inv.AccessDurationSeconds, ""),
 	}, diags

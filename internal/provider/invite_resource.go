@@ -94,12 +94,12 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"lifetime": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("168h"),
-				Description: "How long the link works, as a duration such as `72h`: from one minute to `720h` (30 days). Default `168h` (7 days). A change applies from the next send.",
+				Description: "How long the link works, as a duration such as `72h`: from one minute to `720h` (30 days), in whole seconds. Default `168h` (7 days). A change applies from the next send.",
 				Validators:  []validator.String{durationBetween(time.Minute, api.MaxInviteLifetimeSeconds*time.Second)},
 			},
 			"access_duration": schema.StringAttribute{
 				Optional:    true,
-				Description: "Temporary access: the person's access ends this long after they accept, such as `720h`. Not set means access that does not end.",
+				Description: "Temporary access: the person's access ends this long after they accept, such as `720h`, in whole seconds. Not set means access that does not end.",
 				Validators:  []validator.String{durationBetween(time.Minute, 100*365*24*time.Hour)},
 			},
 			"on_expiry": schema.StringAttribute{
@@ -369,14 +369,14 @@ func inviteModelFromAPI(ctx context.Context, prior inviteModel, inv *api.Invite)
 		m.ResendTriggers = types.MapNull(types.StringType)
 	}
 	m.Status = types.StringValue(inv.Status)
-	m.ExpiresAt = types.StringValue(inv.ExpiresAt.UTC().Format(time.RFC3339Nano))
+	m.ExpiresAt = timeValue(inv.ExpiresAt)
 	m.RespondedAt = timeString(inv.RespondedAt)
 	m.UserID = types.StringNull()
 	if inv.UserID != "" {
 		m.UserID = types.StringValue(inv.UserID)
 	}
 	m.SendCount = types.Int64Value(inv.SendCount)
-	m.CreatedAt = types.StringValue(inv.CreatedAt.UTC().Format(time.RFC3339Nano))
+	m.CreatedAt = timeValue(inv.CreatedAt)
 	return m, diags
 }
 

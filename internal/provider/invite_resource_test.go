@@ -286,6 +286,9 @@ func TestAccInvite_planTimeErrors(t *testing.T) {
 		{"lifetime", a.provider("") + inviteConfig(`
   email    = "x@acme.test"
   lifetime = "800h"`), `duration from 1m0s to 720h0m0s`},
+		{"access_duration finer than a second", a.provider("") + inviteConfig(`
+  email           = "x@acme.test"
+  access_duration = "720h0.5s"`), `(?s)access_duration.*whole seconds`},
 		{"on_expiry", a.provider("") + inviteConfig(`
   email     = "x@acme.test"
   on_expiry = "retry"`), `on_expiry`},

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -71,7 +70,7 @@ func (d *partnerDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	m.Name = types.StringValue(p.Name)
 	m.UserAdminMinRole = types.StringValue(p.Settings.UserAdminMinRole)
-	m.CreatedAt = types.StringValue(p.CreatedAt.UTC().Format(time.RFC3339Nano))
-	m.UpdatedAt = types.StringValue(p.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	m.CreatedAt = timeValue(p.CreatedAt)
+	m.UpdatedAt = timeValue(p.UpdatedAt)
 	saveData(ctx, &resp.State, m, &resp.Diagnostics)
 }

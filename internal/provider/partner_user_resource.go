@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -117,7 +116,8 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"access_expires_at": schema.StringAttribute{
 				Optional: true,
 				Description: "When the user's access ends, as an RFC 3339 time such as `2027-01-31T18:00:00Z`: temporary access for people needed only for a while. " +
-					"Not set means access does not end; removing it from the configuration removes the end date.",
+					"The portal keeps times to the microsecond, so at most six digits may follow the seconds. The same instant written another way " +
+					"(another offset) is not a change. Not set means access does not end; removing it from the configuration removes the end date.",
 				Validators:    []validator.String{validRFC3339()},
 				PlanModifiers: []planmodifier.String{sameInstant{}},
 			},
@@ -442,7 +442,7 @@ func userModelFromAPI(ctx context.Context, prior userModel, u *api.User) (userMo
 		m.RestoreIfDeleted = types.BoolValue(false)
 	}
 	m.Status = types.StringValue(u.Status)
-	m.CreatedAt = types.StringValue(u.CreatedAt.Format(time.RFC3339Nano))
+	m.CreatedAt = timeValue(u.CreatedAt)
 	m.LastActivityAt = timeString(u.LastActivityAt)
 	return m, diags
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -371,6 +372,57 @@ func TestAccUser_temporaryAccess(t *testing.T) {
 				Check: func(s *terraform.State) error {
 					if u := a.serverUser(s.RootModule().Resources[userAddr].Primary.ID); u.AccessExpiresAt != nil {
 						return fmt.Errorf("server still ends access at %v", u.AccessExpiresAt)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// TestAccUser_accessExpiresAtToTheMicrosecond: the portal keeps times to
+// the microsecond. A time it holds reads back as it is (not cut to the
+// second), so importing it into a configuration that says the same plans
+// nothing; a finer time is refused at plan time on access_expires_at,
+// rather than applied, read back as another instant and planned again.
+func TestAccUser_accessExpiresAtToTheMicrosecond(t *testing.T) {
+	a := newAcc(t)
+	end := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second).Add(999999 * time.Microsecond)
+	u, err := a.client.Users.Create(context.Background(), a.PartnerID, api.UserCreate{Email: "micro@acme.test", Roles: []string{api.RoleMember}, AccessExpiresAt: &end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := func(at string) string {
+		return a.provider("") + userConfig(fmt.Sprintf(`
+  email             = "micro@acme.test"
+  roles             = ["member"]
+  access_expires_at = %q`, at))
+	}
+	written := end.Format(time.RFC3339Nano) // ...:SS.999999Z
+	later := end.Add(time.Hour).Truncate(time.Second).Add(123456 * time.Microsecond).Format(time.RFC3339Nano)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{
+			{
+				// Adopted as it is: the import plans no change.
+				Config: config(written) + fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", userAddr, u.ID),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("access_expires_at", knownvalue.StringExact(written))},
+			},
+			{
+				Config:      config(strings.Replace(later, "Z", "7Z", 1)), // seven digits; the last step is valid, for the destroy
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)access_expires_at.*finer than a microsecond`),
+			},
+			{
+				Config:            config(later),
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("access_expires_at", knownvalue.StringExact(later))},
+				Check: func(*terraform.State) error {
+					if got := a.serverUser(u.ID).AccessExpiresAt; got == nil || got.Format(time.RFC3339Nano) != later {
+						return fmt.Errorf("server access_expires_at = %v, want %s", got, later)
 					}
 					return nil
 				},

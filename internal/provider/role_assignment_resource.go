@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -268,7 +267,7 @@ func assignmentModelFromAPI(partnerID string, g *api.Grant) roleAssignmentModel 
 		PartnerID: types.StringValue(partnerID),
 		UserID:    types.StringValue(g.UserID),
 		Role:      types.StringValue(g.Role),
-		GrantedAt: types.StringValue(g.GrantedAt.UTC().Format(time.RFC3339Nano)),
+		GrantedAt: timeValue(g.GrantedAt),
 		GrantedBy: types.StringValue(g.GrantedBy),
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -397,8 +396,8 @@ func roleModelFromAPI(ctx context.Context, ro *api.Role) (roleModel, diag.Diagno
 		Description: types.StringValue(ro.Description),
 		Rank:        types.Int64Value(int64(ro.Rank)),
 		Permissions: perms,
-		CreatedAt:   types.StringValue(ro.CreatedAt.UTC().Format(time.RFC3339Nano)),
-		UpdatedAt:   types.StringValue(ro.UpdatedAt.UTC().Format(time.RFC3339Nano)),
+		CreatedAt:   timeValue(ro.CreatedAt),
+		UpdatedAt:   timeValue(ro.UpdatedAt),
 	}, diags
 }
 

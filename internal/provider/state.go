@@ -25,11 +25,10 @@ type privateGetter interface {
 }
 
 // saveState writes a model built from an API object (with the diagnostics of
-// building it) into state, and the object's version into private state.
+// building it) into state, and the object's version into private state. It
+// writes the model even when building it failed: an object that exists must
+// stay in state (after a create, as tainted) rather than be lost from it.
 func saveState[M any](ctx context.Context, m M, diags diag.Diagnostics, version int64, state stateSetter, private privateSetter) diag.Diagnostics {
-	if diags.HasError() {
-		return diags
-	}
 	diags.Append(state.Set(ctx, m)...)
 	diags.Append(setPrivateVersion(ctx, private, version)...)
 	return diags

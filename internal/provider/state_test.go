@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 type privateBytes []byte
@@ -31,5 +32,26 @@ func TestPrivateVersion(t *testing.T) {
 		if c.warnings > 0 && !strings.Contains(diags[0].Detail(), `"7x"`) {
 			t.Errorf("the warning does not name the value: %s", diags[0].Detail())
 		}
+	}
+}
+
+type recordedState struct{ saved any }
+
+func (s *recordedState) Set(_ context.Context, v any) diag.Diagnostics { s.saved = v; return nil }
+
+// TestSaveStateKeepsTheObject: when building the model from what the server
+// answered went wrong, the object (which exists) is still written to state,
+// with the error, so that a create never loses what it created.
+func TestSaveStateKeepsTheObject(t *testing.T) {
+	var building diag.Diagnostics
+	building.AddError("Unable to read the roles", "test")
+	var state recordedState
+	m := userModel{ID: types.StringValue("usr_1")}
+	diags := saveState(t.Context(), m, building, 3, &state, nil)
+	if !diags.HasError() {
+		t.Error("the error of building the model was dropped")
+	}
+	if saved, ok := state.saved.(userModel); !ok || saved.ID.ValueString() != "usr_1" {
+		t.Errorf("state holds %v, want the user usr_1", state.saved)
 	}
 }

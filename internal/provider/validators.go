@@ -56,21 +56,33 @@ func validRoleKey() validator.String {
 	}}
 }
 
+// validRFC3339 takes an RFC 3339 time to the microsecond at the finest, as
+// the portal keeps times: a finer one would come back as another instant.
 func validRFC3339() validator.String {
 	return stringCheck{"RFC 3339 time", func(s string) string {
-		if _, err := time.Parse(time.RFC3339, s); err != nil {
+		t, err := time.Parse(time.RFC3339, s)
+		switch {
+		case err != nil:
 			return fmt.Sprintf("%q is not an RFC 3339 time such as 2027-01-31T18:00:00Z.", s)
+		case t.Nanosecond()%int(time.Microsecond) != 0:
+			return fmt.Sprintf("%q is finer than a microsecond, and the portal keeps times to the microsecond: "+
+				"write at most six digits after the seconds, such as 2027-01-31T18:00:00.123456Z.", s)
 		}
 		return ""
 	}}
 }
 
+// durationBetween takes a duration from lo to hi in whole seconds, as the
+// portal keeps durations.
 func durationBetween(lo, hi time.Duration) validator.String {
 	desc := fmt.Sprintf("duration from %s to %s", lo, hi)
 	return stringCheck{desc, func(s string) string {
 		d, err := time.ParseDuration(s)
-		if err != nil || d < lo || d > hi {
+		switch {
+		case err != nil || d < lo || d > hi:
 			return fmt.Sprintf("%q is not a %s, written like 72h or 90m (hours are the largest unit).", s, desc)
+		case d%time.Second != 0:
+			return fmt.Sprintf("%q has a fraction of a second, and the portal keeps durations in whole seconds: write it without one, such as 90m or 1h30m15s.", s)
 		}
 		return ""
 	}}
