@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
@@ -154,14 +155,9 @@ func (s *Server) touch(r *http.Request, p *principal) {
 	}
 	ctx := r.Context()
 	now := s.now()
-	s.activityMu.Lock()
-	last, seen := s.activity[p.userID]
-	if seen && now.Sub(last) < time.Minute && now.After(last) {
-		s.activityMu.Unlock()
+	if !s.activity.due(p.userID, now) {
 		return
 	}
-	s.activity[p.userID] = now
-	s.activityMu.Unlock()
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET last_activity_at = ? WHERE id = ?`, micros(now), p.userID)
 		return err
@@ -169,6 +165,43 @@ func (s *Server) touch(r *http.Request, p *principal) {
 	if err != nil {
 		s.log.WarnContext(ctx, "recording last activity", "err", err)
 	}
+}
+
+// activity remembers when each user's last_activity_at was last written, so
+// that it is written at most once a minute. An entry older than a minute
+// throttles nothing, so sweep drops those: the map holds only the users
+// active within the last minute, and never more than maxActivity (when more
+// than half of that is live it starts again empty, which costs some extra
+// writes, never a wrong time).
+type activity struct {
+	mu        sync.Mutex
+	last      map[string]time.Time
+	nextSweep int
+}
+
+// maxActivity caps the users activity remembers.
+const maxActivity = 100_000
+
+func newActivity() *activity {
+	return &activity{last: map[string]time.Time{}, nextSweep: minSweep}
+}
+
+// due says whether the user's activity at now is to be written, and if so
+// remembers it.
+func (a *activity) due(userID string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	last, seen := a.last[userID]
+	if seen && now.Sub(last) < time.Minute && now.After(last) {
+		return false
+	}
+	if !seen && len(a.last) >= a.nextSweep {
+		a.nextSweep = sweep(a.last, maxActivity, func(t time.Time) bool {
+			return now.Sub(t) >= time.Minute || t.After(now) // throttles nothing any more
+		})
+	}
+	a.last[userID] = now
+	return true
 }
 
 func (s *Server) getMe(w http.ResponseWriter, _ *http.Request, p *principal) error {

@@ -10,14 +10,22 @@ import (
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
-// rateLimiter is a token bucket per API token.
+// rateLimiter is a token bucket per API token. A bucket that has filled up
+// again is the same as no bucket, so the limiter drops those: it holds only
+// the tokens used within the last burst/rate seconds, and never more than
+// maxBuckets (when more than half of that is live it starts again empty,
+// giving each of those tokens one fresh burst).
 type rateLimiter struct {
-	rate  float64 // tokens per second; 0 = off
-	burst float64
-	mu    sync.Mutex
-	bkts  map[string]*bucket
-	now   func() time.Time
+	rate      float64 // tokens per second; 0 = off
+	burst     float64
+	mu        sync.Mutex
+	bkts      map[string]*bucket
+	nextSweep int // sweep when the map reaches this size
+	now       func() time.Time
 }
+
+// maxBuckets caps the tokens the limiter tracks at once.
+const maxBuckets = 100_000
 
 type bucket struct {
 	tokens float64
@@ -28,7 +36,7 @@ func newRateLimiter(rate float64, burst int) *rateLimiter {
 	if burst <= 0 {
 		burst = int(math.Max(1, math.Ceil(2*rate)))
 	}
-	return &rateLimiter{rate: rate, burst: float64(burst), bkts: map[string]*bucket{}, now: time.Now}
+	return &rateLimiter{rate: rate, burst: float64(burst), bkts: map[string]*bucket{}, nextSweep: minSweep, now: time.Now}
 }
 
 // allow takes one request from the token's bucket, sets the RateLimit
@@ -41,6 +49,11 @@ func (l *rateLimiter) allow(w http.ResponseWriter, tokenID string) error {
 	now := l.now()
 	b, ok := l.bkts[tokenID]
 	if !ok {
+		if len(l.bkts) >= l.nextSweep {
+			l.nextSweep = sweep(l.bkts, maxBuckets, func(b *bucket) bool {
+				return b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst // full again
+			})
+		}
 		b = &bucket{tokens: l.burst, last: now}
 		l.bkts[tokenID] = b
 	}

@@ -48,8 +48,7 @@ type Server struct {
 	clockMu     sync.Mutex
 	clockOffset time.Duration
 
-	activityMu sync.Mutex
-	activity   map[string]time.Time // user id → last time last_activity_at was written
+	activity *activity // when each user's last_activity_at was last written
 }
 
 // Open opens (creating and migrating) the database and builds the server.
@@ -76,7 +75,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 		limiter:  newRateLimiter(cfg.RateLimit, cfg.RateBurst),
 		metrics:  newMetrics(),
-		activity: map[string]time.Time{},
+		activity: newActivity(),
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -178,6 +177,26 @@ func (s *Server) serve(h handler) http.Handler {
 			s.writeProblem(w, r, err)
 		}
 	})
+}
+
+// minSweep is the size below which sweep is not worth it.
+const minSweep = 1024
+
+// sweep keeps a map of per-token or per-user state within limit entries:
+// it drops the stale ones, empties the map when more than half the limit is
+// still live, and returns the size at which to sweep next, twice what is
+// left (at least minSweep): so the map never exceeds limit, and sweeping
+// costs O(1) per entry added.
+func sweep[V any](m map[string]V, limit int, stale func(V) bool) int {
+	for k, v := range m {
+		if stale(v) {
+			delete(m, k)
+		}
+	}
+	if len(m) > limit/2 {
+		clear(m)
+	}
+	return max(minSweep, 2*len(m))
 }
 
 // newID returns a prefixed id that sorts by creation time.
