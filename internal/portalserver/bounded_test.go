@@ -84,4 +84,3 @@ func TestActivityForgetsUsersIdleForAMinute(t *testing.T) {
 	}
 	t.Logf("at most %d entries held", peak)
 }
-
