@@ -29,10 +29,15 @@ import (
 const DefaultUserAgent = "terraform-provider-portal/dev"
 
 const (
-	defaultMaxRetries     = 4
-	defaultRequestTimeout = 30 * time.Second
-	defaultRetryWaitMin   = 250 * time.Millisecond
-	defaultRetryWaitMax   = 15 * time.Second
+	defaultMaxRetries         = 4
+	defaultRequestTimeout     = 30 * time.Second
+	defaultFirstAnswerTimeout = 10 * time.Second
+	defaultRetryWaitMin       = 250 * time.Millisecond
+	defaultRetryWaitMax       = 15 * time.Second
+
+	// waitNotice is how long an attempt waits for an answer before the
+	// wait is logged, at INFO.
+	waitNotice = 5 * time.Second
 
 	// maxIdleConnsPerHost keeps connections for Terraform's parallel operations.
 	maxIdleConnsPerHost = 32
@@ -44,7 +49,10 @@ const (
 // Config configures a Client. Only Endpoint and Token are required.
 type Config struct {
 	// Endpoint is the absolute http(s) URL of the portal, such as
-	// "https://portal.example.com"; the /v1 routes are appended to it.
+	// "https://portal.example.com"; the /v1 routes are appended to it. An
+	// endpoint that already ends in /v1, such as the base URL of the API
+	// ("https://portal.example.com/v1" or ".../v1/"), is taken without it,
+	// so that requests go to /v1/... rather than /v1/v1/....
 	Endpoint string
 	// Token is the API token, sent as "Authorization: Bearer <token>".
 	// It is never logged nor put in an error.
@@ -54,6 +62,19 @@ type Config struct {
 	MaxRetries int
 	// RequestTimeout bounds each attempt (default 30s).
 	RequestTimeout time.Duration
+	// FirstAnswerTimeout bounds, until the endpoint has answered once, how
+	// long an attempt may take to connect and receive the answer's headers
+	// (default 10s, never more than RequestTimeout; negative: no such
+	// bound). A portal answers its first request in well under a second;
+	// an endpoint that accepts connections and never answers is then found
+	// out in seconds, while slow answers later in a run, from a portal that
+	// has proved alive, get the whole RequestTimeout.
+	//
+	// Whatever MaxRetries says, an attempt that got no answer in time
+	// (within this bound or RequestTimeout) is tried again once at most:
+	// each such attempt costs the whole wait, and a portal that did not
+	// answer twice is not answering.
+	FirstAnswerTimeout time.Duration
 	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
 	// attempts (defaults 250ms and 15s). A Retry-After answer is honoured
 	// beyond RetryWaitMax, up to 60s.
@@ -64,14 +85,16 @@ type Config struct {
 	// HTTPClient, when set, is copied and used for every attempt; its
 	// Timeout is replaced by RequestTimeout.
 	HTTPClient *http.Client
-	// Logger receives one entry per attempt and per retry (optional).
+	// Logger receives one entry per attempt and per retry (optional). A
+	// Logger that is also an InfoLogger receives the waits for an answer at
+	// INFO; any other receives them at Warn.
 	Logger Logger
 }
 
 // String describes the configuration with the token redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("client.Config{Endpoint: %q, Token: %s, MaxRetries: %d, RequestTimeout: %s, RetryWaitMin: %s, RetryWaitMax: %s, UserAgent: %q}",
-		c.Endpoint, redactedIfSet(c.Token), c.MaxRetries, c.RequestTimeout, c.RetryWaitMin, c.RetryWaitMax, c.UserAgent)
+	return fmt.Sprintf("client.Config{Endpoint: %q, Token: %s, MaxRetries: %d, RequestTimeout: %s, FirstAnswerTimeout: %s, RetryWaitMin: %s, RetryWaitMax: %s, UserAgent: %q}",
+		c.Endpoint, redactedIfSet(c.Token), c.MaxRetries, c.RequestTimeout, c.FirstAnswerTimeout, c.RetryWaitMin, c.RetryWaitMax, c.UserAgent)
 }
 
 // GoString is String, so that %#v does not print the token either.
@@ -118,6 +141,10 @@ type Client struct {
 	waitMin    time.Duration
 	waitMax    time.Duration
 	pacer      *pacer
+
+	requestTimeout time.Duration
+	firstAnswer    *firstAnswer // the transport that bounds the wait for the endpoint's first answer
+	waitNotice     time.Duration
 }
 
 // New returns a Client for cfg. It makes no network call.
@@ -155,7 +182,9 @@ func New(cfg Config) (*Client, error) {
 	if c.logger == nil {
 		c.logger = nopLogger{}
 	}
-	c.httpClient = newHTTPClient(cfg.HTTPClient, timeout)
+	c.requestTimeout = timeout
+	c.waitNotice = waitNotice
+	c.httpClient, c.firstAnswer = newHTTPClient(cfg.HTTPClient, timeout, firstAnswerLimit(cfg.FirstAnswerTimeout, timeout))
 
 	c.Me = &MeService{c}
 	c.Partners = &PartnersService{c}
@@ -196,10 +225,29 @@ func parseEndpoint(raw string) (string, error) {
 	case u.RawQuery != "" || u.Fragment != "":
 		return "", fmt.Errorf("portal client: endpoint %q must not have a query or fragment", u.Redacted())
 	}
-	return strings.TrimRight(u.String(), "/"), nil
+	endpoint := strings.TrimRight(u.String(), "/")
+	// The routes carry /v1 themselves: an endpoint given as the API's base
+	// URL would otherwise send every request to /v1/v1/... and get 404s.
+	if strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/v1") {
+		endpoint = strings.TrimSuffix(endpoint, "/v1")
+	}
+	return endpoint, nil
 }
 
-func newHTTPClient(injected *http.Client, timeout time.Duration) *http.Client {
+// firstAnswerLimit is the bound on the wait for the endpoint's first
+// answer: FirstAnswerTimeout or its default, 0 (none) when negative or not
+// below the request timeout, which then bounds the wait on its own.
+func firstAnswerLimit(configured, requestTimeout time.Duration) time.Duration {
+	limit := cmp.Or(configured, defaultFirstAnswerTimeout)
+	if limit < 0 || limit >= requestTimeout {
+		return 0
+	}
+	return limit
+}
+
+// newHTTPClient copies the injected client (or makes one) with the request
+// timeout, its transport wrapped in the first-answer bound.
+func newHTTPClient(injected *http.Client, timeout, firstAnswerLimit time.Duration) (*http.Client, *firstAnswer) {
 	var hc http.Client
 	if injected != nil {
 		hc = *injected
@@ -212,7 +260,12 @@ func newHTTPClient(injected *http.Client, timeout time.Duration) *http.Client {
 		hc.Transport = tr
 	}
 	hc.Timeout = timeout
-	return &hc
+	fa := &firstAnswer{base: hc.Transport, limit: firstAnswerLimit}
+	if fa.base == nil {
+		fa.base = http.DefaultTransport
+	}
+	hc.Transport = fa
+	return &hc, fa
 }
 
 type idempotencyKeyCtx struct{}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
@@ -22,6 +25,45 @@ var (
 	ErrPreconditionFailed = errors.New("portal API: precondition failed") // 412
 	ErrRateLimited        = errors.New("portal API: rate limited")        // 429
 )
+
+// ErrUnreachable is matched by errors.Is when a call got no answer at all
+// from the endpoint: its name did not resolve, the connection was refused or
+// cut, or the endpoint did not answer in time. A certificate that is not
+// trusted is not ErrUnreachable: that endpoint was reached.
+var ErrUnreachable = errors.New("portal API: endpoint unreachable")
+
+// unreachableError is the error of a call that got no answer: it names the
+// endpoint, how many attempts were made and, for a timeout, how long the
+// last one waited; it unwraps to the last attempt's error.
+type unreachableError struct {
+	endpoint string
+	attempts int
+	within   time.Duration // > 0: connected or connecting, but no answer within it
+	err      error
+}
+
+func (e *unreachableError) Error() string {
+	if e.within > 0 {
+		return fmt.Sprintf("the endpoint %s did not answer within %s (after %d attempt(s)); check that it is the portal's URL and that the portal is up",
+			e.endpoint, e.within, e.attempts)
+	}
+	cause := e.err
+	var urlErr *url.Error // "Get <url>: ...": the endpoint and route are said already
+	if errors.As(cause, &urlErr) {
+		cause = urlErr.Err
+	}
+	var (
+		opErr  *net.OpError
+		dnsErr *net.DNSError
+	)
+	if errors.As(cause, &dnsErr) || (errors.As(cause, &opErr) && opErr.Op == "dial") {
+		return fmt.Sprintf("cannot reach the endpoint %s (after %d attempt(s)): %v", e.endpoint, e.attempts, cause)
+	}
+	return fmt.Sprintf("the connection to the endpoint %s broke before an answer (after %d attempt(s)): %v", e.endpoint, e.attempts, cause)
+}
+
+func (e *unreachableError) Is(target error) bool { return target == ErrUnreachable }
+func (e *unreachableError) Unwrap() error        { return e.err }
 
 // maxDetailBytes bounds the detail taken from an answer that is not a problem.
 const maxDetailBytes = 512

@@ -39,8 +39,23 @@ func (l *captureLogger) Debug(_ context.Context, msg string, fields map[string]a
 	l.add("debug", msg, fields)
 }
 
+func (l *captureLogger) Info(_ context.Context, msg string, fields map[string]any) {
+	l.add("info", msg, fields)
+}
+
 func (l *captureLogger) Warn(_ context.Context, msg string, fields map[string]any) {
 	l.add("warn", msg, fields)
+}
+
+// find returns the entries at level whose message is msg.
+func (l *captureLogger) find(level, msg string) []logEntry {
+	var found []logEntry
+	for _, e := range l.all() {
+		if e.level == level && e.msg == msg {
+			found = append(found, e)
+		}
+	}
+	return found
 }
 
 func (l *captureLogger) all() []logEntry {
