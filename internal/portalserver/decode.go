@@ -127,6 +127,7 @@ func (q *query) time(name string) *time.Time {
 		q.errs.add(name, "invalid", "must be an RFC 3339 time")
 		return nil
 	}
+	checkMicros(&q.errs, name, &t)
 	return &t
 }
 

@@ -158,6 +158,15 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string) e
 	return tx.Commit()
 }
 
+// checkMicros refuses a time finer than the stored precision, microseconds,
+// rather than let storage truncate it: what is read back is what was sent.
+func checkMicros(fe *fieldErrors, field string, t *time.Time) {
+	if t != nil && t.Nanosecond()%int(time.Microsecond) != 0 {
+		fe.add(field, "too_precise", "%s is finer than a microsecond, the precision the portal keeps; send at most 6 fractional digits",
+			t.Format(time.RFC3339Nano))
+	}
+}
+
 // micros converts a time to the stored form.
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
 

@@ -222,6 +222,7 @@ func validateUserFields(fe *fieldErrors, email, first, last, phone *string, expi
 	if phone != nil && *phone != "" && !api.ValidPhone(*phone) {
 		fe.add("phone", "invalid", "%q is not an E.164 number: a + then the country code and number, 7 to 15 digits, e.g. +14155550123", *phone)
 	}
+	checkMicros(fe, "access_expires_at", expires)
 	if expires != nil && !expires.After(now) {
 		fe.add("access_expires_at", "in_past", "must be in the future")
 	}
