@@ -54,7 +54,7 @@ func TestSameUserComparesEveryAttribute(t *testing.T) {
 }
 
 // TestNoteRawRoles: the no-op plan's shortcut still records that the user's
-// roles are managed here, so portal_role_assignment can warn.
+// roles are managed here (set in the configuration), so portal_role_assignment can warn.
 func TestNoteRawRoles(t *testing.T) {
 	ctx := t.Context()
 	r := &userResource{resourceBase: resourceBase{data: &providerData{owners: map[string]*roleOwnership{}}}}
@@ -69,10 +69,12 @@ func TestNoteRawRoles(t *testing.T) {
 		return p.Raw
 	}
 	var diags diag.Diagnostics
-	r.noteRawRoles(plan("usr_unmanaged", types.SetNull(types.StringType)), &diags)
-	r.noteRawRoles(plan("usr_managed", types.SetValueMust(types.StringType, []attr.Value{types.StringValue("member")})), &diags)
+	// The plan holds the user's roles either way; the configuration says whether they are managed.
+	held := types.SetValueMust(types.StringType, []attr.Value{types.StringValue("member")})
+	r.noteRawRoles(plan("usr_unmanaged", held), plan("usr_unmanaged", types.SetNull(types.StringType)), &diags)
+	r.noteRawRoles(plan("usr_managed", held), plan("usr_managed", held), &diags)
 	if _, noted := r.data.owners["usr_unmanaged"]; noted {
-		t.Error("a user whose roles are null was noted as managed")
+		t.Error("a user whose configuration leaves roles out was noted as managed")
 	}
 	if o := r.data.owners["usr_managed"]; o == nil || !o.authoritative {
 		t.Error("a user whose roles are set was not noted as managed")

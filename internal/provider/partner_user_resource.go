@@ -8,12 +8,14 @@ import (
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -107,11 +109,15 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"roles": schema.SetAttribute{
 				ElementType: types.StringType,
 				Optional:    true,
+				Computed:    true,
 				Description: "The keys of the roles the user holds: built-in (`owner`, `admin`, `manager`, `member`, `read_only`) or custom. " +
-					"When set, it is authoritative: a role added or removed in the portal by hand shows in the plan and apply puts it back. " +
-					"When not set, the user's roles are left to other resources (`portal_role_assignment`) and never shown as drift. " +
+					"When set, it is authoritative: a role added or removed in the portal by hand shows in the plan and apply puts it back, " +
+					"and the plan shows every role it takes away. When not set, the user's roles are left to other resources " +
+					"(`portal_role_assignment`): they are read into state as the portal has them, and never planned as a change " +
+					"(so removing `roles` from the configuration changes nothing in the portal). " +
 					"Roles above what the API token may grant fail at plan time.",
-				Validators: []validator.Set{setvalidator.ValueStringsAre(validRoleKey())},
+				Validators:    []validator.Set{setvalidator.ValueStringsAre(validRoleKey())},
+				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
 			},
 			"access_expires_at": schema.StringAttribute{
 				Optional: true,
@@ -154,7 +160,7 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) {
 		// Nothing changes, by far the most common plan: skip decoding the
 		// plan and state into models, which costs a third of a no-op plan.
-		r.noteRawRoles(req.Plan.Raw, &resp.Diagnostics)
+		r.noteRawRoles(req.Plan.Raw, req.Config.Raw, &resp.Diagnostics)
 		return
 	}
 	var plan, state userModel
@@ -179,13 +185,15 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.Status, plan.LastActivityAt = state.Status, state.LastActivityAt
 		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
 	}
-	if !plan.Roles.IsNull() {
+	if rolesConfigured(req.Config.Raw) {
 		r.data.noteAuthoritativeRoles(plan.ID.ValueString(), path.Root("roles"), &resp.Diagnostics)
 	}
 	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
 		return
 	}
-	if plan.Roles.IsNull() || plan.Roles.IsUnknown() || plan.PartnerID.IsUnknown() {
+	// Roles not configured are planned as state has them (or unknown, for a
+	// new user): only configured roles that differ are checked.
+	if plan.Roles.IsNull() || plan.Roles.IsUnknown() || plan.Roles.Equal(state.Roles) || plan.PartnerID.IsUnknown() {
 		return
 	}
 	next, d := setStrings(ctx, plan.Roles)
@@ -261,6 +269,12 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if upd == (api.UserUpdate{}) {
+		// Only what Terraform alone keeps changed (restore_if_deleted): the
+		// portal has nothing to change, so nothing is sent.
+		resp.Diagnostics.Append(userCodec().into(&resp.State.Raw).Set(ctx, plan)...)
+		return
+	}
 	u, err := r.data.client.Users.Update(ctx, state.PartnerID.ValueString(), state.ID.ValueString(), upd, version)
 	if err == nil {
 		r.data.users.wrote(u)
@@ -275,9 +289,13 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	// Status and last activity were planned from state when nothing that
 	// moves them changed; keep them (the next refresh reads the portal's).
+	// So are roles not configured, which this update did not send.
 	m, d := userModelFromAPI(ctx, plan, u)
 	if !plan.Status.IsUnknown() {
 		m.Status, m.LastActivityAt = plan.Status, plan.LastActivityAt
+	}
+	if !rolesConfigured(req.Config.Raw) {
+		m.Roles = plan.Roles
 	}
 	resp.Diagnostics.Append(saveState(ctx, m, d, u.Version, userCodec().into(&resp.State.Raw), resp.Private)...)
 }
@@ -321,8 +339,6 @@ func (r *userResource) ImportState(ctx context.Context, req resource.ImportState
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
-	// An imported user's roles are managed: Read fills the set in.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("roles"), types.SetValueMust(types.StringType, nil))...)
 }
 
 // restore brings back a removed account and updates it to the plan. The
@@ -377,14 +393,22 @@ func addCreateUserError(diags *diag.Diagnostics, plan userModel, err error) bool
 	return addAPIError(diags, "Unable to create partner user", "creating user "+email, err, onAttribute(path.Root("email")), withHint(hint))
 }
 
-// noteRawRoles is noteAuthoritativeRoles for a planned object read as is.
-func (r *userResource) noteRawRoles(plan tftypes.Value, diags *diag.Diagnostics) {
+// noteRawRoles is noteAuthoritativeRoles for a planned object and its
+// configuration read as they are.
+func (r *userResource) noteRawRoles(plan, config tftypes.Value, diags *diag.Diagnostics) {
 	var attrs map[string]tftypes.Value
 	var id string
-	if plan.As(&attrs) != nil || attrs["roles"].IsNull() || attrs["id"].As(&id) != nil {
+	if !rolesConfigured(config) || plan.As(&attrs) != nil || attrs["id"].As(&id) != nil {
 		return
 	}
 	r.data.noteAuthoritativeRoles(id, path.Root("roles"), diags)
+}
+
+// rolesConfigured reports whether a configuration sets roles, which makes
+// them authoritative; without roles, the user's roles are only read.
+func rolesConfigured(config tftypes.Value) bool {
+	var attrs map[string]tftypes.Value
+	return config.As(&attrs) == nil && !attrs["roles"].IsNull()
 }
 
 // sameUser reports whether two models hold the same values.
@@ -415,7 +439,7 @@ func parseUserImportID(id string) (partnerID, ref string, err error) {
 
 // saveUser writes the API's user into state over prior, keeping what the
 // configuration says where it means the same (email case, the same instant
-// written another way, roles left unmanaged), and the version for If-Match.
+// written another way), and the version for If-Match.
 func saveUser(ctx context.Context, prior userModel, u *api.User, state stateSetter, private privateSetter) diag.Diagnostics {
 	m, diags := userModelFromAPI(ctx, prior, u)
 	return saveState(ctx, m, diags, u.Version, state, private)
@@ -432,11 +456,9 @@ func userModelFromAPI(ctx context.Context, prior userModel, u *api.User) (userMo
 	m.FirstName = types.StringValue(u.FirstName)
 	m.LastName = types.StringValue(u.LastName)
 	m.Phone = types.StringValue(u.Phone)
-	if !prior.Roles.IsNull() {
-		roles, d := types.SetValueFrom(ctx, types.StringType, u.Roles)
-		diags.Append(d...)
-		m.Roles = roles
-	}
+	roles, d := stringSet(ctx, u.Roles)
+	diags.Append(d...)
+	m.Roles = roles
 	m.AccessExpiresAt = keepInstant(prior.AccessExpiresAt, u.AccessExpiresAt)
 	if m.RestoreIfDeleted.IsNull() || m.RestoreIfDeleted.IsUnknown() {
 		m.RestoreIfDeleted = types.BoolValue(false)
@@ -462,25 +484,34 @@ func userCreateFromModel(ctx context.Context, m userModel) (api.UserCreate, diag
 	return c, diags
 }
 
-// userUpdateFromModel builds the PATCH that makes the user match the plan.
-// Unknown optional-computed values (not in the configuration) are left out.
+// userUpdateFromModel builds the PATCH that makes the user match the plan,
+// with only what differs from state (with no state, as after a restore,
+// everything known). Unknown values (not in the configuration) are left out.
 func userUpdateFromModel(ctx context.Context, m userModel, state *userModel) (api.UserUpdate, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var u api.UserUpdate
-	known := func(v types.String) *string {
-		if v.IsNull() || v.IsUnknown() {
+	var prior userModel
+	if state != nil {
+		prior = *state
+	}
+	changed := func(plan, prior attr.Value) bool {
+		return !plan.IsNull() && !plan.IsUnknown() && (state == nil || !plan.Equal(prior))
+	}
+	text := func(plan, prior types.String) *string {
+		if !changed(plan, prior) {
 			return nil
 		}
-		s := v.ValueString()
+		s := plan.ValueString()
 		return &s
 	}
-	u.Email, u.FirstName, u.LastName, u.Phone = known(m.Email), known(m.FirstName), known(m.LastName), known(m.Phone)
-	if !m.Roles.IsNull() && !m.Roles.IsUnknown() {
+	u.Email, u.FirstName, u.LastName, u.Phone = text(m.Email, prior.Email), text(m.FirstName, prior.FirstName),
+		text(m.LastName, prior.LastName), text(m.Phone, prior.Phone)
+	if changed(m.Roles, prior.Roles) {
 		roles, d := setStrings(ctx, m.Roles)
 		diags.Append(d...)
 		u.Roles = &roles
 	}
-	if t, ok := parseInstant(m.AccessExpiresAt); ok {
+	if t, ok := parseInstant(m.AccessExpiresAt); ok && changed(m.AccessExpiresAt, prior.AccessExpiresAt) {
 		u.AccessExpiresAt = &t
 	} else if m.AccessExpiresAt.IsNull() && (state == nil || !state.AccessExpiresAt.IsNull()) {
 		u.ClearAccessExpiry = true

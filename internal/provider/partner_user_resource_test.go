@@ -173,7 +173,7 @@ func TestAccUser_rolesUnsetAreLeftAlone(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6,
 		Steps: []resource.TestStep{
-			{Config: config, ConfigStateChecks: []statecheck.StateCheck{stateValue("roles", knownvalue.Null())}},
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{stateValue("roles", roleSet())}},
 			{
 				PreConfig: func() {
 					u := a.userByEmail("loose@acme.test")
@@ -185,6 +185,8 @@ func TestAccUser_rolesUnsetAreLeftAlone(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
+				// Read into state as the portal has them, for the next plan to show what a change of roles takes away.
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("roles", roleSet("member"))},
 				Check: func(*terraform.State) error {
 					if u := a.userByEmail("loose@acme.test"); !slices.Equal(u.Roles, []string{"member"}) {
 						return fmt.Errorf("unmanaged roles were touched: %v", u.Roles)
@@ -423,6 +425,176 @@ func TestAccUser_accessExpiresAtToTheMicrosecond(t *testing.T) {
 				Check: func(*terraform.State) error {
 					if got := a.serverUser(u.ID).AccessExpiresAt; got == nil || got.Format(time.RFC3339Nano) != later {
 						return fmt.Errorf("server access_expires_at = %v, want %s", got, later)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// expectRolesChange checks the roles of a planned update: before (the roles
+// the user holds, as the plan shows them to a reviewer) and after.
+func expectRolesChange(before, after []string) plancheck.PlanCheck {
+	return rolesChange{before, after}
+}
+
+type rolesChange struct{ before, after []string }
+
+func (c rolesChange) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	roles := func(v any) []string {
+		m, _ := v.(map[string]any)
+		list, _ := m["roles"].([]any)
+		out := []string{}
+		for _, r := range list {
+			s, _ := r.(string)
+			out = append(out, s)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != userAddr {
+			continue
+		}
+		if b, a := roles(rc.Change.Before), roles(rc.Change.After); !slices.Equal(b, c.before) || !slices.Equal(a, c.after) {
+			resp.Error = fmt.Errorf("the plan changes roles from %v to %v, want from %v to %v", b, a, c.before, c.after)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("no planned change of %s", userAddr)
+}
+
+// TestAccUser_settingRolesShowsWhatItTakesAway: roles left out read the
+// user's roles into state all the same, so a configuration that starts to
+// manage them shows, as the prior value, every role the apply will revoke.
+func TestAccUser_settingRolesShowsWhatItTakesAway(t *testing.T) {
+	a := newAcc(t)
+	for _, c := range []struct {
+		name  string
+		roles []string
+	}{
+		{"another role", []string{api.RoleMember}},
+		{"none", []string{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			email := strings.ReplaceAll(c.name, " ", "-") + "@acme.test"
+			var id string
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6,
+				CheckDestroy:             a.checkUsersRemoved,
+				Steps: []resource.TestStep{
+					{
+						Config: a.provider("") + userConfig(fmt.Sprintf(`  email = %q`, email)),
+						Check: func(s *terraform.State) error {
+							id = s.RootModule().Resources[userAddr].Primary.ID
+							return nil
+						},
+					},
+					{
+						PreConfig: func() { // granted in the portal by hand
+							if _, err := a.client.Grants.Grant(context.Background(), a.PartnerID, id, api.RoleManager); err != nil {
+								t.Fatal(err)
+							}
+						},
+						Config: a.provider("") + userConfig(fmt.Sprintf("  email = %q\n  roles = %s", email, hclList(c.roles))),
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionUpdate),
+							expectRolesChange([]string{api.RoleManager}, c.roles),
+						}},
+						Check: func(*terraform.State) error {
+							if got := a.serverUser(id).Roles; !slices.Equal(got, c.roles) {
+								return fmt.Errorf("server holds roles %v, want %v", got, c.roles)
+							}
+							return nil
+						},
+					},
+				},
+			})
+		})
+	}
+}
+
+// hclList writes strings as an HCL list.
+func hclList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// TestAccUser_importWithoutRolesPlansNothing: importing a user with roles
+// left out of the configuration is a no-op that sends nothing, and puts the
+// user's roles in state.
+func TestAccUser_importWithoutRolesPlansNothing(t *testing.T) {
+	a := newAcc(t)
+	held := a.user("held@acme.test", api.RoleManager)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{{
+			Config: a.provider("") + userConfig(`  email = "held@acme.test"`) + fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", userAddr, held.ID),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionNoop),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{stateValue("roles", roleSet(api.RoleManager))},
+			Check: func(*terraform.State) error {
+				if u := a.serverUser(held.ID); u.Version != held.Version {
+					return fmt.Errorf("the import changed the user: version %d, was %d", u.Version, held.Version)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// TestAccUser_removingRolesChangesNothing: roles removed from the
+// configuration are no longer managed: the plan is empty and the user's
+// roles and version stay as they were.
+func TestAccUser_removingRolesChangesNothing(t *testing.T) {
+	a := newAcc(t)
+	var id string
+	var version int64
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{
+			{
+				Config: a.provider("") + userConfig(`
+  email = "kept@acme.test"
+  roles = ["member"]`),
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[userAddr].Primary.ID
+					version = a.serverUser(id).Version
+					return nil
+				},
+			},
+			{
+				Config: a.provider("") + userConfig(`  email = "kept@acme.test"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("roles", roleSet(api.RoleMember))},
+				Check: func(*terraform.State) error {
+					if u := a.serverUser(id); u.Version != version || !slices.Equal(u.Roles, []string{api.RoleMember}) {
+						return fmt.Errorf("server holds version %d roles %v, want version %d roles [member]", u.Version, u.Roles, version)
+					}
+					return nil
+				},
+			},
+			{
+				// A setting only Terraform keeps: an update that sends nothing.
+				Config: a.provider("") + userConfig(`
+  email              = "kept@acme.test"
+  restore_if_deleted = true`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("restore_if_deleted", knownvalue.Bool(true))},
+				Check: func(*terraform.State) error {
+					if u := a.serverUser(id); u.Version != version {
+						return fmt.Errorf("the update was sent: version %d, was %d", u.Version, version)
 					}
 					return nil
 				},
