@@ -91,12 +91,14 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Optional:      true,
 				Computed:      true,
 				Description:   "Given name. Left as the portal has it when not set.",
+				Validators:    []validator.String{validText()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"last_name": schema.StringAttribute{
 				Optional:      true,
 				Computed:      true,
 				Description:   "Family name. Left as the portal has it when not set.",
+				Validators:    []validator.String{validText()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"phone": schema.StringAttribute{

@@ -323,6 +323,9 @@ func TestAccUser_badInputFailsAtPlan(t *testing.T) {
 		{"time", a.provider("") + userConfig(`
   email             = "r@acme.test"
   access_expires_at = "next tuesday"`), `RFC 3339`},
+		{"bidi override in a name", a.provider("") + userConfig(`
+  email     = "r@acme.test"
+  last_name = "Silva\u202e"`), `(?s)last_name.*bidirectional\s+formatting\s+character\s+U\+202E`},
 	}
 	// The group returns only when its parallel subtests have finished.
 	t.Run("plans", func(t *testing.T) {

@@ -78,13 +78,14 @@ func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"name": schema.StringAttribute{
 				Required:    true,
 				Description: "The role's display name, 1 to 100 characters, such as `Billing`.",
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 100)},
+				Validators:  []validator.String{stringvalidator.LengthBetween(1, 100), validText()},
 			},
 			"description": schema.StringAttribute{
 				Optional:    true,
 				Computed:    true,
 				Default:     stringdefault.StaticString(""),
 				Description: "What the role is for. Default `\"\"`.",
+				Validators:  []validator.String{validText()},
 			},
 			"rank": schema.Int64Attribute{
 				Required: true,

@@ -344,6 +344,14 @@ func TestAccRole_badInputFailsAtPlan(t *testing.T) {
 		{"rank out of range", a.provider("") + role("ops", 100, `"data.read"`),
 			`(?s)rank.*must\s+be\s+between\s+1\s+and\s+99`},
 		{"key", a.provider("") + role("Ops Team", 30, `"data.read"`), `not\s+a\s+role\s+key`},
+		{"control character in the description", a.provider("") + role("ops", 30, `"data.read"`) + `
+resource "portal_role" "other" {
+  key         = "other"
+  name        = "Other"
+  description = "line one\nline two"
+  rank        = 30
+  permissions = ["data.read"]
+}`, `(?s)description.*control\s+character\s+U\+000A`},
 	}
 	// The group returns once its parallel cases are done, so the check below follows them.
 	t.Run("plans", func(t *testing.T) {

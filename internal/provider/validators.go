@@ -34,7 +34,11 @@ func validEmail() validator.String {
 		if api.ValidEmail(s) {
 			return ""
 		}
-		return fmt.Sprintf("%q is not a valid email address: one plain address such as ana@example.com, without a display name or spaces.", s)
+		msg := fmt.Sprintf("%q is not a valid email address: one plain address such as ana@example.com, without a display name or spaces.", s)
+		if err := api.CheckText(s); err != nil {
+			msg += " It " + err.Error() + "."
+		}
+		return msg
 	}}
 }
 
@@ -96,5 +100,19 @@ func notBuiltinRole() validator.String {
 		}
 		return fmt.Sprintf("%q is the key of a built-in role (owner, admin, manager, member, read_only), which cannot be defined again: "+
 			"give the custom role a key of its own, such as billing.", s)
+	}}
+}
+
+// validText refuses what no name or description may hold (api.CheckText):
+// invalid UTF-8, control characters such as newlines and tabs, and the
+// bidirectional formatting characters that make text display in another
+// order than it is stored.
+func validText() validator.String {
+	return stringCheck{"text", func(s string) string {
+		if err := api.CheckText(s); err != nil {
+			return fmt.Sprintf("%q %s. Names and descriptions may not hold control characters (such as newlines and tabs) or "+
+				"bidirectional formatting characters, which make text display in another order than it is stored.", s, err)
+		}
+		return ""
 	}}
 }
