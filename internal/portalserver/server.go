@@ -65,7 +65,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://127.0.0.1:8080"
 	}
-	db, err := openStore(ctx, cfg.DBPath)
+	db, err := openStore(ctx, cfg.DBPath, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}

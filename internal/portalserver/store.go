@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,7 +62,7 @@ func (v *view) exec(query string, args ...any) error {
 	return err
 }
 
-func openStore(ctx context.Context, path string) (*store, error) {
+func openStore(ctx context.Context, path string, log *slog.Logger) (*store, error) {
 	// WAL with synchronous=NORMAL survives a killed process (kill -9) without
 	// losing a committed transaction; only a power cut can cost the last ones.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
@@ -71,7 +72,7 @@ func openStore(ctx context.Context, path string) (*store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	if err := migrate(ctx, write); err != nil {
+	if err := migrate(ctx, write, log); err != nil {
 		_ = write.Close()
 		return nil, err
 	}
@@ -106,10 +107,11 @@ func (s *store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// migrate applies, in order, every migration not yet recorded. Each one is
-// checked for and applied in one transaction, so two processes opening the
-// same new database cannot both apply it.
-func migrate(ctx context.Context, db *sql.DB) error {
+// migrate applies, in order, every migration not yet recorded: the SQL of
+// migrations/NNNN_name.sql, then the Go step of that version, if any
+// (goMigrations). Each one is checked for and applied in one transaction, so
+// two processes opening the same new database cannot both apply it.
+func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
 	}
@@ -128,7 +130,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if err != nil {
 			return err
 		}
-		if err := applyMigration(ctx, db, version, string(body)); err != nil {
+		if err := applyMigration(ctx, db, version, string(body), log); err != nil {
 			return fmt.Errorf("migration %s: %w", base, err)
 		}
 	}
@@ -136,7 +138,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // applyMigration runs one migration unless it is recorded as applied.
-func applyMigration(ctx context.Context, db *sql.DB, version int, body string) error {
+func applyMigration(ctx context.Context, db *sql.DB, version int, body string, log *slog.Logger) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -151,6 +153,11 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string) e
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
+	}
+	if step := goMigrations[version]; step != nil {
+		if err := step(ctx, tx, log); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixMicro()); err != nil {
 		return err

@@ -201,7 +201,7 @@ func checkEmailFree(v *view, p *principal, email, exceptID string) error {
 		pr.Errors = []api.FieldError{{Field: "email", Code: api.CodeUserDeleted, Message: pr.Detail}}
 		return pr
 	}
-	pr := conflict(api.CodeEmailTaken, "email %s is already a user of the portal (emails are unique across all partners, case-insensitively)", email)
+	pr := conflict(api.CodeEmailTaken, "email %s is already a user of the portal (emails are unique across all partners in any spelling: case, Unicode form or punycode domain)", email)
 	if visible {
 		pr.UserID = id
 		pr.Detail = "email " + email + " is already user " + id
@@ -242,7 +242,8 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *principal)
 		l.filter("email_norm = ?", api.NormalizeEmail(email))
 	}
 	if domain := l.str("email_domain"); domain != "" {
-		l.filter("email_domain = ?", strings.ToLower(strings.TrimPrefix(domain, "@")))
+		_, canonical, _ := strings.Cut(api.NormalizeEmail("x@"+strings.TrimPrefix(domain, "@")), "@")
+		l.filter("email_domain = ?", canonical)
 	}
 	if role := l.str("role"); role != "" {
 		l.filter("EXISTS (SELECT 1 FROM grants g WHERE g.user_id = users.id AND g.role = ?)", role)

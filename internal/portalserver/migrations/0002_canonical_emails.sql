@@ -1,0 +1,6 @@
+-- Emails were compared in lower case only; they are now compared in the one
+-- canonical form of api.NormalizeEmail (Unicode NFC, lower case, the domain
+-- in IDNA ASCII form), in which users.email_norm is unique. SQL cannot compute
+-- that form: the Go step canonicalEmails (migrations.go) recomputes
+-- users.email_norm and email_domain, invites.email_norm, outbox.to_addr and
+-- audit_events.actor_email.
