@@ -15,7 +15,7 @@ func TestOneMailboxIsOneAccount(t *testing.T) {
 	if first.Email != "w@bücher.example" {
 		t.Fatalf("email stored as %q, want it kept as given", first.Email)
 	}
-	other, otherToken := w.partner("Globex", "boss@globex.test")
+	other, otherToken := w.partner("Initech", "boss@initech.test")
 	for _, c := range []struct{ token, partner, email string }{
 		{w.OwnerToken, w.PartnerID, "w@xn--bcher-kva.example"},
 		{w.OwnerToken, w.PartnerID, "w@bu\u0308cher.example"}, // u + combining diaeresis (NFD)
