@@ -134,12 +134,13 @@ func TestValidRFC3339(t *testing.T) {
 }
 
 func TestDurationBetween(t *testing.T) {
-	const want = "duration from 1m0s to 720h0m0s"
-	checkStringValidator(t, durationBetween(time.Minute, 30*24*time.Hour), "Invalid "+want, append([]validatorCase{
-		{"lower bound", types.StringValue("1m"), ""},
+	const want = "duration from 1m30s to 720h0m0s"
+	checkStringValidator(t, durationBetween(90*time.Second, 30*24*time.Hour), "Invalid "+want, append([]validatorCase{
+		{"lower bound", types.StringValue("90s"), ""},
+		{"lower bound in minutes", types.StringValue("1.5m"), ""},
 		{"upper bound", types.StringValue("720h"), ""},
 		{"mixed units", types.StringValue("1h30m"), ""},
-		{"below", types.StringValue("59s"), `"59s" is not a ` + want + "|72h or 90m"},
+		{"below", types.StringValue("89s"), `"89s" is not a ` + want + "|72h or 90m"},
 		{"above", types.StringValue("720h1s"), `"720h1s" is not a ` + want},
 		{"days", types.StringValue("7d"), `"7d"|hours are the largest unit`},
 		{"negative", types.StringValue("-1h"), `"-1h" is not a`},
