@@ -1,19 +1,25 @@
 package provider
 
 import (
-	"bytes"
+	"context"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
+	"github.com/partnerportal/terraform-provider-portal/internal/portaltest"
 )
 
-// exampleRequiredProviders is written into a copied example that has no
-// required_providers block of its own: without it, Terraform would look
-// for hashicorp/portal instead of partnerportal/portal.
+// exampleRequiredProviders is the required_providers block every example
+// folder declares (without it Terraform looks for hashicorp/portal); tests
+// that write a configuration of their own put it in front of theirs.
 const exampleRequiredProviders = `terraform {
   required_providers {
     portal = {
@@ -23,10 +29,31 @@ const exampleRequiredProviders = `terraform {
 }
 `
 
-// TestAccExamplesValidate runs `terraform validate` on every folder under
-// examples/ that holds .tf files, against this provider built from the
-// working tree, so the examples that the docs show cannot drift from the
-// schema. It also checks that examples/ is formatted with `terraform fmt`.
+// exampleValidateOnly are the example files that need objects a fresh
+// portal does not have, with why. They are validated with the rest of
+// their folder; every other folder is applied and destroyed without them.
+// A new example is applied unless it is added here.
+var exampleValidateOnly = map[string]string{
+	"provider/provider.tf": "a placeholder endpoint and partner id",
+	"resources/portal_partner_invite/import-by-string-id.tf":  "imports a placeholder invite id",
+	"resources/portal_partner_user/import-by-string-id.tf":    "imports a user who must exist",
+	"resources/portal_role/import-by-string-id.tf":            "imports the role its resource.tf creates",
+	"resources/portal_role_assignment/resource.tf":            "grants a role to a placeholder user id",
+	"resources/portal_role_assignment/import-by-string-id.tf": "imports a placeholder user id's grant",
+	"data-sources/portal_audit_events/data-source.tf":         "reads the history of a user who must exist",
+	"data-sources/portal_partner/data-source.tf":              "reads a placeholder partner id",
+	"data-sources/portal_partner_user/data-source.tf":         "reads a user who must exist, and a placeholder id",
+	"data-sources/portal_partner_users/data-source.tf":        "adopts every user, the owner running the test too, whom destroy may not remove",
+}
+
+// TestAccExamplesValidate runs every folder under examples/ that holds .tf
+// files as it is written, against this provider built from the working
+// tree, so that the examples the docs show can neither drift from the
+// schema nor stop working: each folder is validated, then, against a
+// fresh portald of its own, applied, planned again (which must show no
+// change), destroyed, and the portal checked to hold none of what it made.
+// The files of exampleValidateOnly are left out of the apply. It also
+// checks that examples/ is formatted with `terraform fmt`.
 //
 // The provider is found through dev_overrides in a Terraform CLI config of
 // the test's own, so no `terraform init` and no registry are needed.
@@ -43,7 +70,7 @@ func TestAccExamplesValidate(t *testing.T) {
 	})
 
 	providerDir, _ := binaries(t)
-	env := []string{"TF_CLI_CONFIG_FILE=" + writeCLIConfig(t, providerDir), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}
+	cliEnv := []string{"TF_CLI_CONFIG_FILE=" + writeCLIConfig(t, providerDir), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}
 
 	dirs := exampleDirs(t, examples)
 	for _, want := range []string{"provider", "quickstart"} {
@@ -51,15 +78,186 @@ func TestAccExamplesValidate(t *testing.T) {
 			t.Errorf("examples/%s has no .tf files; want it validated", want)
 		}
 	}
+	applied := 0
 	for _, dir := range dirs {
+		apply := len(applyFiles(t, examples, dir)) > 0
+		if apply {
+			applied++
+		}
 		t.Run(filepath.ToSlash(dir), func(t *testing.T) {
 			t.Parallel()
-			work := copyExample(t, filepath.Join(examples, dir))
-			if out, err := runTerraform(t, work, env, "validate", "-no-color"); err != nil {
-				t.Fatalf("terraform validate examples/%s: %v\n%s", filepath.ToSlash(dir), err, out)
+			name := "examples/" + filepath.ToSlash(dir)
+			work := copyExamples(t, examples)
+			folder := filepath.Join(work, dir)
+			if out, err := runTerraform(t, folder, cliEnv, "validate", "-no-color"); err != nil {
+				t.Fatalf("terraform validate %s: %v\n%s", name, err, out)
 			}
+			if !apply {
+				return
+			}
+			for _, f := range tfFiles(t, folder) {
+				if _, skip := exampleValidateOnly[filepath.ToSlash(filepath.Join(dir, f))]; skip {
+					if err := os.Remove(filepath.Join(folder, f)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			applyExample(t, name, folder, cliEnv)
 		})
 	}
+	if applied < len(dirs)/2 {
+		t.Errorf("only %d of %d example folders are applied; want most of them to run as written", applied, len(dirs))
+	}
+}
+
+// applyExample applies the example in folder against a fresh portald, as
+// its owner, plans it again, destroys it and checks that the portal is back
+// to its bootstrapped partner: no user but the owner, no pending
+// invitation, no custom role.
+func applyExample(t *testing.T, name, folder string, cliEnv []string) {
+	t.Helper()
+	env := portaltest.Start(t, portaltest.Options{})
+	tfEnv := append(slices.Clone(cliEnv), "PORTAL_ENDPOINT="+env.URL, "PORTAL_API_TOKEN="+env.OwnerToken, "PORTAL_PARTNER_ID="+env.PartnerID)
+	if out, err := runTerraform(t, folder, tfEnv, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("terraform apply %s against a fresh portald: %v\n%s", name, err, out)
+	}
+	out, err := runTerraform(t, folder, tfEnv, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	if err != nil {
+		t.Errorf("terraform plan %s right after its apply: %v; want no changes\n%s", name, err, out)
+	}
+	if out, err := runTerraform(t, folder, tfEnv, "destroy", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("terraform destroy %s: %v\n%s", name, err, out)
+	}
+
+	c, err := client.New(client.Config{Endpoint: env.URL, Token: env.OwnerToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	users, err := c.Users.ListAll(ctx, env.PartnerID, api.UserListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.ID != env.OwnerID {
+			t.Errorf("after destroying %s, %s (%s) still has access", name, u.Email, u.Status)
+		}
+	}
+	invites, err := c.Invites.ListAll(ctx, env.PartnerID, api.InviteListOptions{Status: api.InvitePending})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range invites {
+		t.Errorf("after destroying %s, the invitation of %s is still pending", name, i.Email)
+	}
+	roles, err := c.Roles.ListAll(ctx, env.PartnerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		if !r.BuiltIn {
+			t.Errorf("after destroying %s, the custom role %s is still there", name, r.Key)
+		}
+	}
+}
+
+// TestExamplesDeclareTheProvider: every example folder says which provider
+// "portal" is, so that it runs as written, and exampleValidateOnly names
+// files that exist.
+func TestExamplesDeclareTheProvider(t *testing.T) {
+	examples := filepath.Join(moduleRoot(t), "examples")
+	source := regexp.MustCompile(`(?s)required_providers\s*\{.*portal\s*=\s*\{[^}]*source\s*=\s*"partnerportal/portal"`)
+	for _, dir := range exampleDirs(t, examples) {
+		declared := false
+		for _, f := range tfFiles(t, filepath.Join(examples, dir)) {
+			b, err := os.ReadFile(filepath.Join(examples, dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			declared = declared || source.Match(b)
+		}
+		if !declared {
+			t.Errorf("examples/%s does not declare portal = { source = \"partnerportal/portal\" } in required_providers; Terraform would look for hashicorp/portal", filepath.ToSlash(dir))
+		}
+	}
+	for f := range exampleValidateOnly {
+		if _, err := os.Stat(filepath.Join(examples, filepath.FromSlash(f))); err != nil {
+			t.Errorf("exampleValidateOnly names examples/%s: %v", f, err)
+		}
+	}
+}
+
+// TestExamplesHaveTheirOwnEmails: no email address is used by two example
+// folders, so that applying two of them to one portal never fails with
+// email_taken.
+func TestExamplesHaveTheirOwnEmails(t *testing.T) {
+	examples := filepath.Join(moduleRoot(t), "examples")
+	email := regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
+	folders := map[string][]string{} // lower-case email → folders using it
+	tree := examplesFS(t, examples)
+	err := fs.WalkDir(tree, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(tree, path)
+		if err != nil {
+			return err
+		}
+		rel := filepath.Dir(filepath.FromSlash(path))
+		for _, m := range email.FindAll(b, -1) {
+			e := strings.ToLower(string(m))
+			if !slices.Contains(folders[e], rel) {
+				folders[e] = append(folders[e], rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(folders) < 10 {
+		t.Fatalf("found %d email addresses under examples/, want the examples' own", len(folders))
+	}
+	var shared []string
+	for e, in := range folders {
+		if len(in) > 1 {
+			sort.Strings(in)
+			shared = append(shared, e+" in "+strings.Join(in, ", "))
+		}
+	}
+	sort.Strings(shared)
+	for _, s := range shared {
+		t.Errorf("%s: give each example folder emails of its own", s)
+	}
+}
+
+// applyFiles lists the .tf files of an example folder that are applied:
+// those not in exampleValidateOnly.
+func applyFiles(t *testing.T, examples, dir string) []string {
+	t.Helper()
+	var files []string
+	for _, f := range tfFiles(t, filepath.Join(examples, dir)) {
+		if _, skip := exampleValidateOnly[filepath.ToSlash(filepath.Join(dir, f))]; !skip {
+			files = append(files, f)
+		}
+	}
+	return files
+}
+
+// tfFiles lists the names of the .tf files directly in dir.
+func tfFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && filepath.Ext(e.Name()) == ".tf" {
+			files = append(files, e.Name())
+		}
+	}
+	return files
 }
 
 // moduleRoot is the folder of go.mod, found with `go env GOMOD`.
@@ -106,38 +304,49 @@ func exampleDirs(t *testing.T, examples string) []string {
 	return dirs
 }
 
-// copyExample copies the files of one example folder (not its subfolders,
-// which are examples of their own) into a temporary folder, adding a
-// required_providers block when none of its .tf files has one.
-func copyExample(t *testing.T, src string) string {
+// copyExamples copies the examples tree into a temporary folder, so that
+// an example runs where it sits, its relative paths (../quickstart/team.csv)
+// intact, and leaves nothing behind in the repository. Terraform's own
+// files (.terraform, state, lock files) are not copied.
+func copyExamples(t *testing.T, examples string) string {
 	t.Helper()
-	entries, err := os.ReadDir(src)
+	work := t.TempDir()
+	tree := examplesFS(t, examples)
+	err := fs.WalkDir(tree, ".", func(rel string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		switch {
+		case d.IsDir() && name == ".terraform":
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(filepath.Join(work, filepath.FromSlash(rel)), 0o700)
+		case strings.Contains(name, ".tfstate") || name == ".terraform.lock.hcl":
+			return nil
+		}
+		b, err := fs.ReadFile(tree, rel)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(work, filepath.FromSlash(rel)), b, 0o600)
+	})
+	if err != nil {
+		t.Fatalf("copy examples: %v", err)
+	}
+	return work
+}
+
+// examplesFS is the examples tree, opened so that nothing read through it
+// can lead outside it.
+func examplesFS(t *testing.T, examples string) fs.FS {
+	t.Helper()
+	root, err := os.OpenRoot(examples)
 	if err != nil {
 		t.Fatal(err)
 	}
-	work := t.TempDir()
-	declared := false
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if filepath.Ext(e.Name()) == ".tf" && bytes.Contains(b, []byte("required_providers")) {
-			declared = true
-		}
-		if err := os.WriteFile(filepath.Join(work, e.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !declared {
-		if err := os.WriteFile(filepath.Join(work, "zz_required_providers.tf"), []byte(exampleRequiredProviders), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return work
+	t.Cleanup(func() { _ = root.Close() })
+	return root.FS()
 }
 
 // runTerraform runs the terraform binary in dir with extra environment

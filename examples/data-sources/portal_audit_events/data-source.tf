@@ -1,15 +1,21 @@
-# Who changed ana's access in the last week, newest first.
-data "portal_partner_user" "ana" {
-  email = "ana.silva@acme.example"
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
 }
 
-data "portal_audit_events" "ana" {
-  user_id = data.portal_partner_user.ana.id
+# Who changed eva's access in the last week, newest first.
+data "portal_partner_user" "eva" {
+  email = "eva.lind@acme.example"
+}
+
+data "portal_audit_events" "eva" {
+  user_id = data.portal_partner_user.eva.id
   since   = timeadd(plantimestamp(), "-168h")
 }
 
-output "ana_changes" {
-  value = [for e in data.portal_audit_events.ana.events : "${e.time} ${e.action} by ${coalesce(e.actor_email, e.actor_id)} (request ${e.request_id})"]
+output "eva_changes" {
+  value = [for e in data.portal_audit_events.eva.events : "${e.time} ${e.action} by ${coalesce(e.actor_email, e.actor_id)} (request ${e.request_id})"]
 }
 
 # The 50 newest role grants, with the roles before and after.
@@ -27,6 +33,6 @@ output "grants" {
 }
 
 # Everything one person did.
-data "portal_audit_events" "by_sam" {
-  actor = "sam.lee@contractor.example"
+data "portal_audit_events" "by_tom" {
+  actor = "tom.berg@contractor.example"
 }

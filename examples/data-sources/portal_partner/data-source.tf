@@ -1,3 +1,9 @@
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
 # The partner the provider acts for (its partner_id, or the API token's).
 data "portal_partner" "current" {}
 

@@ -1,3 +1,9 @@
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
 # Invitations that expired unanswered, to follow up.
 data "portal_partner_invites" "expired" {
   status = "expired"
@@ -26,6 +32,6 @@ resource "portal_partner_invite" "pending" {
 }
 
 # Every invitation ever sent to one address.
-data "portal_partner_invites" "ana" {
-  email = "ana.silva@acme.example"
+data "portal_partner_invites" "mia" {
+  email = "mia.kowalski@acme.example"
 }

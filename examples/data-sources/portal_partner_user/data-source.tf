@@ -1,11 +1,17 @@
-# One user by email (case-insensitive), for instance to grant a role to a
-# person whose account is managed elsewhere.
-data "portal_partner_user" "ana" {
-  email = "ana.silva@acme.example"
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
 }
 
-resource "portal_role_assignment" "ana_billing" {
-  user_id = data.portal_partner_user.ana.id
+# One user by email (case-insensitive), for instance to grant a role to a
+# person whose account is managed elsewhere.
+data "portal_partner_user" "zoe" {
+  email = "zoe.martin@acme.example"
+}
+
+resource "portal_role_assignment" "zoe_billing" {
+  user_id = data.portal_partner_user.zoe.id
   role    = "billing"
 }
 
@@ -14,6 +20,6 @@ data "portal_partner_user" "by_id" {
   id = "usr_0123abcd"
 }
 
-output "ana_roles" {
-  value = data.portal_partner_user.ana.roles
+output "zoe_roles" {
+  value = data.portal_partner_user.zoe.roles
 }

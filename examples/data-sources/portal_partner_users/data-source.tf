@@ -1,3 +1,9 @@
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
 # Every live user of the partner.
 data "portal_partner_users" "all" {}
 
@@ -21,7 +27,7 @@ resource "portal_partner_user" "team" {
 
 # Report people with access who are not managed in code.
 locals {
-  managed_emails = toset(["ana.silva@acme.example", "sam.lee@contractor.example"])
+  managed_emails = toset(["ray.ortiz@acme.example", "uma.patel@contractor.example"])
 }
 
 output "unmanaged_access" {

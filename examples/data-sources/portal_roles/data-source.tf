@@ -1,11 +1,17 @@
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
 # The partner's roles, built-in and custom, highest rank first.
 data "portal_roles" "all" {}
 
 locals {
   role_keys = [for r in data.portal_roles.all.roles : r.key]
   people = {
-    "ana.silva@acme.example"     = ["manager"]
-    "sam.lee@contractor.example" = ["member", "billing"]
+    "leo.rossi@acme.example"      = ["manager"]
+    "ivy.chen@contractor.example" = ["member", "read_only"]
   }
 }
 

@@ -1,3 +1,9 @@
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
 # Invite a new partner colleague; the same resource follows the invitation
 # from sent to accepted (user_id is filled in) without any diff.
 resource "portal_partner_invite" "lena" {

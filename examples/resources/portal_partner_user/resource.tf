@@ -1,3 +1,9 @@
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
 # A person with exactly these roles: a role added or removed in the portal by
 # hand shows in the plan, and apply puts it back.
 resource "portal_partner_user" "ana" {
@@ -10,7 +16,7 @@ resource "portal_partner_user" "ana" {
 
 # Temporary access for a contractor: it ends by itself.
 resource "portal_partner_user" "contractor" {
-  email             = "sam.lee@contractor.example"
+  email             = "noor.khan@contractor.example"
   roles             = ["member"]
   access_expires_at = "2027-03-31T18:00:00Z"
 }
@@ -18,6 +24,6 @@ resource "portal_partner_user" "contractor" {
 # Roles left to portal_role_assignment: never shown as drift here. Restores
 # the account if this email belonged to a removed user.
 resource "portal_partner_user" "auditor" {
-  email              = "kim.park@acme.example"
+  email              = "ines.moreau@acme.example"
   restore_if_deleted = true
 }

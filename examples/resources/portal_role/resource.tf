@@ -1,3 +1,9 @@
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
 # A custom role for people who handle billing: they see and change the
 # portal's business data and see the partner, nothing more (the
 # minimum-permission rule). data.write needs data.read in the set too.

@@ -1,3 +1,9 @@
+terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
 # One role granted to a user whose other roles are managed elsewhere (by
 # hand in the portal, or by another team's configuration). Pick this over
 # roles on portal_partner_user when Terraform should own only this grant:
