@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
@@ -66,6 +67,10 @@ func decodeBody(r *http.Request, v any, optional bool) error {
 			return newProblem(http.StatusUnsupportedMediaType, api.CodeUnsupportedMedia, "Content-Type must be application/json")
 		}
 	}
+	// encoding/json would replace invalid UTF-8 by U+FFFD and store that.
+	if !utf8.Valid(body) {
+		return badRequest("", "request body is not valid UTF-8 (byte %d)", invalidUTF8At(body))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -75,6 +80,18 @@ func decodeBody(r *http.Request, v any, optional bool) error {
 		return badRequest("", "request body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // jsonProblem names the field a decoding error is about.

@@ -114,9 +114,7 @@ func prefixed(err error, prefix string) error {
 // validateInvite checks an invite's own fields (field is the JSON path of a
 // batch entry, with its dot, or "") and sets the default lifetime.
 func validateInvite(fe *fieldErrors, in *api.InviteCreate, field string) {
-	if !api.ValidEmail(in.Email) {
-		fe.add(field+"email", "invalid", "%q is not a valid email address", in.Email)
-	}
+	checkEmail(fe, field+"email", in.Email)
 	if in.LifetimeSeconds == 0 {
 		in.LifetimeSeconds = api.DefaultInviteLifetimeSeconds
 	}

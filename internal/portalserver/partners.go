@@ -48,6 +48,7 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, p *princip
 
 func validatePartner(name *string, settings *api.PartnerSettings) error {
 	var fe fieldErrors
+	fe.text("name", name)
 	if name != nil && (strings.TrimSpace(*name) == "" || len(*name) > 200) {
 		fe.add("name", "invalid", "must be 1 to 200 characters")
 	}

@@ -55,6 +55,18 @@ func (f *fieldErrors) add(field, code, format string, args ...any) {
 	*f = append(*f, api.FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
+// text refuses in a text field what api.CheckText refuses: invalid UTF-8,
+// control characters and the bidirectional formatting characters that make
+// text display in another order than it is stored.
+func (f *fieldErrors) text(field string, v *string) {
+	if v == nil {
+		return
+	}
+	if err := api.CheckText(*v); err != nil {
+		f.add(field, "invalid_text", "%v", err)
+	}
+}
+
 func (f fieldErrors) err() error {
 	if len(f) == 0 {
 		return nil

@@ -140,8 +140,10 @@ func compareRoleOrder(rankA int, keyA string, rankB int, keyB string) int {
 // validateRole checks a custom role against the rules: a valid key that is
 // not built-in, rank 1..99 and below the creator's, known permissions with
 // each edit permission's read permission, none the creator lacks.
-func validateRole(p *principal, key string, name *string, rank *int, perms *[]string) error {
+func validateRole(p *principal, key string, name, description *string, rank *int, perms *[]string) error {
 	var fe fieldErrors
+	fe.text("name", name)
+	fe.text("description", description)
 	if key != "" {
 		if !api.ValidRoleKey(key) {
 			fe.add("key", "invalid", "must be 2 to 32 lower-case letters, digits or underscores, starting with a letter")
@@ -188,7 +190,7 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request, p *principal
 	if in.Permissions == nil {
 		in.Permissions = []string{}
 	}
-	if err := validateRole(p, in.Key, &in.Name, &in.Rank, &in.Permissions); err != nil {
+	if err := validateRole(p, in.Key, &in.Name, &in.Description, &in.Rank, &in.Permissions); err != nil {
 		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
@@ -251,7 +253,7 @@ func (s *Server) updateRole(w http.ResponseWriter, r *http.Request, p *principal
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := validateRole(p, "", in.Name, in.Rank, in.Permissions); err != nil {
+	if err := validateRole(p, "", in.Name, in.Description, in.Rank, in.Permissions); err != nil {
 		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {

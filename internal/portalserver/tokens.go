@@ -17,8 +17,13 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *principa
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	var fe fieldErrors
+	fe.text("name", &in.Name)
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
-		return (fieldErrors{{Field: "name", Code: "invalid", Message: "must be 1 to 100 characters"}}).err()
+		fe.add("name", "invalid", "must be 1 to 100 characters")
+	}
+	if err := fe.err(); err != nil {
+		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
 		u, err := v.user(pt.ID, in.UserID)

@@ -210,13 +210,27 @@ func checkEmailFree(v *view, p *principal, email, exceptID string) error {
 	return pr
 }
 
-func validateUserFields(fe *fieldErrors, email, first, last, phone *string, expires *time.Time, now time.Time) {
-	if email != nil && !api.ValidEmail(*email) {
-		fe.add("email", "invalid", "%q is not a valid email address", *email)
+// checkEmail refuses an address that is not one plain address, naming
+// first a character no text may hold.
+func checkEmail(fe *fieldErrors, field, email string) {
+	if err := api.CheckText(email); err != nil {
+		fe.add(field, "invalid_text", "%v", err)
+	} else if !api.ValidEmail(email) {
+		fe.add(field, "invalid", "%q is not a valid email address", email)
 	}
-	for field, v := range map[string]*string{"first_name": first, "last_name": last} {
-		if v != nil && len(*v) > 100 {
-			fe.add(field, "too_long", "must be at most 100 characters")
+}
+
+func validateUserFields(fe *fieldErrors, email, first, last, phone *string, expires *time.Time, now time.Time) {
+	if email != nil {
+		checkEmail(fe, "email", *email)
+	}
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{{"first_name", first}, {"last_name", last}} {
+		fe.text(f.name, f.value)
+		if f.value != nil && len(*f.value) > 100 {
+			fe.add(f.name, "too_long", "must be at most 100 characters")
 		}
 	}
 	if phone != nil && *phone != "" && !api.ValidPhone(*phone) {
