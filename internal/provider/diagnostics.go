@@ -18,7 +18,7 @@ import (
 // user", and a detail naming the object, the server's problem code and
 // message, its field errors and the request id, then any hint. A field the
 // server names that is an attribute of the resource puts the diagnostic on
-// that attribute, unless onAttribute says where it belongs.
+// that attribute; otherwise it goes on the defaultAttribute, if any.
 func addAPIError(diags *diag.Diagnostics, summary, object string, err error, opts ...errorOption) bool {
 	if err == nil {
 		return false
@@ -32,10 +32,10 @@ func addAPIError(diags *diag.Diagnostics, summary, object string, err error, opt
 		detail += "\n\n" + h
 	}
 	switch {
-	case o.at != nil:
-		diags.AddAttributeError(*o.at, summary, detail)
 	case field != "":
 		diags.AddAttributeError(path.Root(field), summary, detail)
+	case o.at != nil:
+		diags.AddAttributeError(*o.at, summary, detail)
 	default:
 		diags.AddError(summary, detail)
 	}
@@ -50,8 +50,9 @@ type errorOptions struct {
 // errorOption adds to what addAPIError says.
 type errorOption func(*errorOptions)
 
-// onAttribute puts the diagnostic on the attribute at p.
-func onAttribute(p path.Path) errorOption { return func(o *errorOptions) { o.at = &p } }
+// defaultAttribute puts the diagnostic on the attribute at p when the server
+// names no field that is an attribute.
+func defaultAttribute(p path.Path) errorOption { return func(o *errorOptions) { o.at = &p } }
 
 // withHint ends the detail with what to do about the error; "" adds nothing.
 func withHint(hint string) errorOption {
@@ -82,12 +83,14 @@ func describeError(object string, err error) (detail, field string) {
 		fmt.Fprintf(&b, ": %s", apiErr.Detail)
 	}
 	for _, fe := range apiErr.FieldErrors {
-		fmt.Fprintf(&b, "\n  - %s: %s", fe.Field, fe.Message)
+		// The detail of a validation problem already lists its fields
+		// ("field: message"), as a conflict's states its one field's message.
+		if line := fe.Field + ": " + fe.Message; !strings.Contains(apiErr.Detail, line) && fe.Message != apiErr.Detail {
+			fmt.Fprintf(&b, "\n  - %s", line)
+		}
 		if field == "" {
-			field, _, _ = strings.Cut(fe.Field, "[")
-			if !userAttribute(field) {
-				field = ""
-			}
+			name, _, _ := strings.Cut(fe.Field, "[")
+			field = attributeOf(name)
 		}
 	}
 	if apiErr.RequestID != "" {
@@ -96,14 +99,18 @@ func describeError(object string, err error) (detail, field string) {
 	return b.String(), field
 }
 
-// userAttribute reports whether a server field name is also an attribute
-// name of this provider's resources.
-func userAttribute(field string) bool {
+// attributeOf is the attribute of this provider's resources that a server
+// field is, or "".
+func attributeOf(field string) string {
 	switch field {
-	case "email", "first_name", "last_name", "phone", "roles", "access_expires_at", "role", "user_id", "rank", "permissions", "key", "name":
-		return true
+	case "email", "first_name", "last_name", "phone", "roles", "access_expires_at", "role", "user_id", "rank", "permissions", "key", "name", "description":
+		return field
+	case "lifetime_seconds":
+		return "lifetime"
+	case "access_duration_seconds":
+		return "access_duration"
 	}
-	return false
+	return ""
 }
 
 // changedSinceRead is the hint of a 412: the object (a "user", a "role")

@@ -339,7 +339,7 @@ func addCreateInviteError(diags *diag.Diagnostics, plan inviteModel, err error) 
 		hint = "This address is already a user of the portal, so there is no one to invite. Manage that user with portal_partner_user " +
 			"(import it by email) instead."
 	}
-	return addAPIError(diags, "Unable to invite "+email, "inviting "+email, err, onAttribute(path.Root("email")), withHint(hint))
+	return addAPIError(diags, "Unable to invite "+email, "inviting "+email, err, defaultAttribute(path.Root("email")), withHint(hint))
 }
 
 func saveInvite(ctx context.Context, prior inviteModel, inv *api.Invite, state stateSetter, private privateSetter) diag.Diagnostics {

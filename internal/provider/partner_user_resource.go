@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -124,7 +125,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"access_expires_at": schema.StringAttribute{
 				Optional: true,
 				Description: "When the user's access ends, as an RFC 3339 time such as `2027-01-31T18:00:00Z`: temporary access for people needed only for a while. " +
-					"The portal keeps times to the microsecond, so at most six digits may follow the seconds. The same instant written another way " +
+					"It must be in the future when set or changed. The portal keeps times to the microsecond, so at most six digits may follow the seconds. The same instant written another way " +
 					"(another offset) is not a change. Not set means access does not end; removing it from the configuration removes the end date.",
 				Validators:    []validator.String{validRFC3339()},
 				PlanModifiers: []planmodifier.String{sameInstant{}},
@@ -153,8 +154,10 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 	}
 }
 
-// ModifyPlan fills in the default partner and checks the roles before
-// anything is sent: unknown roles, and roles above the token's ceiling.
+// ModifyPlan fills in the default partner and checks before anything is
+// sent what the portal would refuse: unknown roles, roles above the token's
+// ceiling, an access end in the past, a change to a user the token ranks
+// too low to change.
 func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
@@ -193,6 +196,7 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
 		return
 	}
+	r.checkPlannedChange(ctx, req.State.Raw.IsNull(), plan, state, &resp.Diagnostics)
 	// Roles not configured are planned as state has them (or unknown, for a
 	// new user): only configured roles that differ are checked.
 	if plan.Roles.IsNull() || plan.Roles.IsUnknown() || plan.Roles.Equal(state.Roles) || plan.PartnerID.IsUnknown() {
@@ -392,7 +396,36 @@ func addCreateUserError(diags *diag.Diagnostics, plan userModel, err error) bool
 		hint = "This email belongs to a removed account. Set restore_if_deleted = true on this resource to restore that account " +
 			"with its history and update it to this configuration."
 	}
-	return addAPIError(diags, "Unable to create partner user", "creating user "+email, err, onAttribute(path.Root("email")), withHint(hint))
+	return addAPIError(diags, "Unable to create partner user", "creating user "+email, err, defaultAttribute(path.Root("email")), withHint(hint))
+}
+
+// checkPlannedChange fails the plan, on the attribute in question, for an
+// access end that has passed (when set or changed: an end that passed since
+// is the user's expiry, not a change), and for a change to a user who holds
+// a role ranked at or above the API token's.
+func (r *userResource) checkPlannedChange(ctx context.Context, creating bool, plan, state userModel, diags *diag.Diagnostics) {
+	if t, ok := parseInstant(plan.AccessExpiresAt); ok && (creating || !plan.AccessExpiresAt.Equal(state.AccessExpiresAt)) && !t.After(time.Now()) {
+		diags.AddAttributeError(path.Root("access_expires_at"), "Access end in the past",
+			fmt.Sprintf("access_expires_at = %q has already passed, and the portal only takes an end of access in the future. "+
+				"Set a later time, or leave access_expires_at out for access that does not end.", plan.AccessExpiresAt.ValueString()))
+	}
+	if creating || !plan.PartnerID.Equal(state.PartnerID) || state.Roles.IsNull() || state.Roles.IsUnknown() {
+		return // a new user, or a replacement: nobody's rank to check yet
+	}
+	for _, c := range []struct {
+		attr        string
+		plan, prior attr.Value
+	}{
+		{"email", plan.Email, state.Email}, {"first_name", plan.FirstName, state.FirstName}, {"last_name", plan.LastName, state.LastName},
+		{"phone", plan.Phone, state.Phone}, {"roles", plan.Roles, state.Roles}, {"access_expires_at", plan.AccessExpiresAt, state.AccessExpiresAt},
+	} {
+		if !c.plan.Equal(c.prior) {
+			roles, d := setStrings(ctx, state.Roles)
+			diags.Append(d...)
+			r.data.checkTargetRank(ctx, state, roles, path.Root(c.attr), diags)
+			return
+		}
+	}
 }
 
 // noteRawRoles is noteAuthoritativeRoles for a planned object and its

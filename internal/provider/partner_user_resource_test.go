@@ -323,6 +323,9 @@ func TestAccUser_badInputFailsAtPlan(t *testing.T) {
 		{"time", a.provider("") + userConfig(`
   email             = "r@acme.test"
   access_expires_at = "next tuesday"`), `RFC 3339`},
+		{"access end in the past", a.provider("") + userConfig(`
+  email             = "r@acme.test"
+  access_expires_at = "2020-01-31T18:00:00Z"`), `(?s)Access end in the past.*access_expires_at\s+=.*has already passed`},
 		{"bidi override in a name", a.provider("") + userConfig(`
   email     = "r@acme.test"
   last_name = "Silva\u202e"`), `(?s)last_name.*bidirectional\s+formatting\s+character\s+U\+202E`},
@@ -603,5 +606,56 @@ func TestAccUser_removingRolesChangesNothing(t *testing.T) {
 				},
 			},
 		},
+	})
+}
+
+// TestAccUser_rankTooHighFailsAtPlan: a manager's token may change only
+// accounts ranked below a manager. Editing an admin's name fails at plan
+// time on first_name, not at apply with 403 insufficient_rank.
+func TestAccUser_rankTooHighFailsAtPlan(t *testing.T) {
+	a := newAcc(t)
+	manager := a.tokenWithRole("manager@acme.test", api.RoleManager)
+	boss := a.user("boss@acme.test", api.RoleAdmin)
+	adopted := userConfig(`
+  email = "boss@acme.test"
+  roles = ["admin"]`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{Config: a.provider("") + adopted + fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", userAddr, boss.ID)},
+			{
+				Config: a.provider(manager) + userConfig(`
+  email      = "boss@acme.test"
+  first_name = "Chief"
+  roles      = ["admin"]`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)User ranks too high.*first_name\s+=\s+"Chief".*"admin"\s+\(rank\s+80\).*role\s+manager\s+\(60\)`),
+			},
+			{
+				// Read and planned without a change, the manager's token is fine.
+				Config:   a.provider(manager) + adopted,
+				PlanOnly: true,
+			},
+			{Config: a.provider("") + adopted}, // the owner's token destroys it
+		},
+	})
+}
+
+// TestAccUser_serverFieldErrorOnItsAttribute: a field the server refuses is
+// reported on that attribute's line, once. The portal's clock is moved two
+// days ahead, so an access end a day ahead passes the plan (the provider's
+// clock) and is refused by the portal as past.
+func TestAccUser_serverFieldErrorOnItsAttribute(t *testing.T) {
+	a := newAcc(t)
+	a.advance(48 * time.Hour)
+	end := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{{
+			Config: a.provider("") + userConfig(fmt.Sprintf(`
+  email             = "later@acme.test"
+  access_expires_at = %q`, end)),
+			ExpectError: regexp.MustCompile(`(?s)Unable to create partner user.*\d+:\s+access_expires_at\s+=.*422\s+validation_failed:\s+access_expires_at:\s+must\s+be\s+in\s+the\s+future\s+\(request`),
+		}},
 	})
 }

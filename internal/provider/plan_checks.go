@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
 // What the plan checks before anything is sent, across resources: roles
@@ -69,6 +71,43 @@ func (d *providerData) checkRoleChange(ctx context.Context, partnerID string, at
 			}
 		}
 	}
+}
+
+// checkTargetRank fails the plan of a change to a user that the API token
+// may not make: only an owner (or an operator) changes an account that
+// holds a role ranked at or above its own. roles are the user's roles as
+// read; at is the attribute the change is planned on.
+func (d *providerData) checkTargetRank(ctx context.Context, u userModel, roles []string, at path.Path, diags *diag.Diagnostics) {
+	me, err := d.whoAmI(ctx)
+	if addAPIError(diags, "Unable to check the user's rank", "reading GET /v1/me for the API token's role", err) || me.Rank >= api.RankOwner {
+		return
+	}
+	pid := u.PartnerID.ValueString()
+	byKey, err := d.partnerRoles(ctx, pid)
+	if addAPIError(diags, "Unable to check the user's rank", "reading the roles of partner "+pid, err) {
+		return
+	}
+	top := ""
+	for _, k := range roles {
+		if r, ok := byKey[k]; ok && (top == "" || r.Rank > byKey[top].Rank) {
+			top = k
+		}
+	}
+	if top == "" || byKey[top].Rank < me.Rank {
+		return
+	}
+	diags.AddAttributeError(at, "User ranks too high for this API token",
+		fmt.Sprintf("User %s (%s) holds the role %q (rank %d), which is not below the rank of %s (%d), so this token cannot change the user: "+
+			"only an owner changes an account ranked at or above itself. Use a token of a higher role, or leave this user as it is.",
+			u.ID.ValueString(), u.Email.ValueString(), top, byKey[top].Rank, tokenRoleLabel(me), me.Rank))
+}
+
+// tokenRoleLabel names the API token's role for messages.
+func tokenRoleLabel(me *api.Me) string {
+	if me.Role == "" {
+		return "this " + me.Kind + " token"
+	}
+	return "this token's role " + me.Role
 }
 
 // Within one plan, the provider process sees every resource it plans. It

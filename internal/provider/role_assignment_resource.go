@@ -219,18 +219,18 @@ func (r *roleAssignmentResource) addGrantError(ctx context.Context, diags *diag.
 	object := fmt.Sprintf("granting role %q to user %s of partner %s", role, userID, partnerID)
 	switch {
 	case client.IsCode(err, api.CodeUserDeleted):
-		return addAPIError(diags, summary, object, err, onAttribute(path.Root("user_id")), withHint(fmt.Sprintf(
+		return addAPIError(diags, summary, object, err, defaultAttribute(path.Root("user_id")), withHint(fmt.Sprintf(
 			"User %s was removed from partner %s, so it cannot be granted roles. Restore the account first (for example with "+
 				"restore_if_deleted = true on its portal_partner_user), or remove this role assignment.", userID, partnerID)))
 	case errors.Is(err, client.ErrNotFound):
 		// The same 404 answers a missing user and a missing role: ask which.
 		if _, uerr := r.data.client.Users.Get(ctx, partnerID, userID); errors.Is(uerr, client.ErrNotFound) {
-			return addAPIError(diags, summary, object, err, onAttribute(path.Root("user_id")), withHint(fmt.Sprintf(
+			return addAPIError(diags, summary, object, err, defaultAttribute(path.Root("user_id")), withHint(fmt.Sprintf(
 				"Partner %s has no user %s. Check user_id, and the partner_id the grant is made in.", partnerID, userID)))
 		}
-		return addAPIError(diags, summary, object, err, onAttribute(path.Root("role")), withHint(fmt.Sprintf("Partner %s has no role %q.", partnerID, role)))
+		return addAPIError(diags, summary, object, err, defaultAttribute(path.Root("role")), withHint(fmt.Sprintf("Partner %s has no role %q.", partnerID, role)))
 	case client.IsCode(err, api.CodeRoleAboveCeiling):
-		return addAPIError(diags, summary, object, err, onAttribute(path.Root("role")))
+		return addAPIError(diags, summary, object, err, defaultAttribute(path.Root("role")))
 	}
 	return addAPIError(diags, summary, object, err)
 }

@@ -233,7 +233,7 @@ func (r *roleResource) Create(ctx context.Context, req resource.CreateRequest, r
 		hint = fmt.Sprintf("The partner already has a role with this key. To manage it here instead, adopt it with an import block "+
 			"(use this resource's address), then plan again:\n\nimport {\n  to = portal_role.<name>\n  id = %q\n}\n", pid+"/"+body.Key)
 	}
-	if addAPIError(&resp.Diagnostics, "Unable to create role", "creating role "+body.Key+" in partner "+pid, err, onAttribute(path.Root("key")), withHint(hint)) {
+	if addAPIError(&resp.Diagnostics, "Unable to create role", "creating role "+body.Key+" in partner "+pid, err, defaultAttribute(path.Root("key")), withHint(hint)) {
 		return
 	}
 	resp.Diagnostics.Append(saveRole(ctx, ro, &resp.State, resp.Private)...)
@@ -336,14 +336,6 @@ func (r *roleResource) ImportState(ctx context.Context, req resource.ImportState
 func sameRoleSettings(plan, state roleModel) bool {
 	return plan.PartnerID.Equal(state.PartnerID) && plan.Key.Equal(state.Key) && plan.Name.Equal(state.Name) &&
 		plan.Description.Equal(state.Description) && plan.Rank.Equal(state.Rank) && plan.Permissions.Equal(state.Permissions)
-}
-
-// tokenRoleLabel names the API token's role for messages.
-func tokenRoleLabel(me *api.Me) string {
-	if me.Role == "" {
-		return "this " + me.Kind + " token"
-	}
-	return "this token's role " + me.Role
 }
 
 // holders names the users holding a role, for the role_in_use message;
