@@ -1,8 +1,12 @@
 // Command portald is the reference Portal API v1 server.
 //
-//	portald bootstrap --db FILE --partner NAME --owner-email EMAIL
-//	portald bootstrap --db FILE --operator
-//	portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit N]
+//	portald bootstrap --db FILE --partner NAME --owner-email EMAIL [--token-name NAME]
+//	portald bootstrap --db FILE --operator [--token-name NAME]
+//	portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+//	              [--public-url URL] [--addr-file FILE]
+//
+// It exits 0 on success and for -h, 2 for a command line it cannot use
+// (with the usage on stderr) and 1 when the command fails.
 package main
 
 import (
@@ -13,10 +17,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,51 +33,121 @@ import (
 const usage = `portald: the reference Portal API v1 server
 
 Usage:
-  portald bootstrap --db FILE --partner NAME --owner-email EMAIL   create a partner, its first owner and a token
-  portald bootstrap --db FILE --operator                            create a portal operator token
-  portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N] [--addr-file FILE]
+  portald bootstrap --db FILE --partner NAME --owner-email EMAIL [--token-name NAME]
+      create a partner, its first owner and the owner's API token
+  portald bootstrap --db FILE --operator [--token-name NAME]
+      create a portal operator token
+  portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+                [--public-url URL] [--addr-file FILE]
+      serve Portal API v1
 
 Run "portald COMMAND -h" for a command's flags.
 `
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "portald:", err)
-		os.Exit(1)
+	os.Exit(exitCode(run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// usageError is a command line portald cannot use: it exits 2.
+type usageError struct {
+	msg   string
+	usage string // the usage to print with it
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// exitCode prints err and says how portald exits with it.
+func exitCode(err error, stderr io.Writer) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "portald: %s\n\n%s", ue.msg, ue.usage)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "portald:", err)
+		return 1
 	}
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("a command is required")
+		return &usageError{msg: "a command is required", usage: usage}
 	}
 	switch args[0] {
 	case "bootstrap":
 		return bootstrap(args[1:], stdout)
 	case "serve":
-		return serve(args[1:], stderr)
+		return serve(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
+		return &usageError{msg: fmt.Sprintf("unknown command %q", args[0]), usage: usage}
 	}
 }
 
+// command is one command's flags.
+type command struct {
+	*flag.FlagSet
+	synopsis string
+}
+
+func newCommand(name, synopsis string) *command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse reports errors and help itself
+	return &command{FlagSet: fs, synopsis: synopsis}
+}
+
+// usage is the command's synopsis and flags.
+func (c *command) usage() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage:\n%s\n\nFlags:\n", c.synopsis)
+	c.SetOutput(&b)
+	c.PrintDefaults()
+	c.SetOutput(io.Discard)
+	return b.String()
+}
+
+// parse parses args and says whether the command goes on: not after -h,
+// which prints the help to stdout, nor after a bad flag or an argument that
+// is not a flag, a usage error.
+func (c *command) parse(args []string, stdout io.Writer) (bool, error) {
+	err := c.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, c.usage())
+		return false, nil
+	case err != nil:
+		return false, c.fail("%v", err)
+	case c.NArg() > 0:
+		return false, c.fail("unexpected argument %q: %s takes only flags (is a value missing its flag, or a flag after it?)", c.Arg(0), c.Name())
+	}
+	return true, nil
+}
+
+// fail is a usage error of the command.
+func (c *command) fail(format string, args ...any) error {
+	return &usageError{msg: c.Name() + ": " + fmt.Sprintf(format, args...), usage: c.usage()}
+}
+
 func bootstrap(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
-	db := fs.String("db", "portal.db", "SQLite database file")
-	partner := fs.String("partner", "", "name of the partner to create")
-	owner := fs.String("owner-email", "", "email of the partner's first owner")
-	operator := fs.Bool("operator", false, "create a portal operator token instead, which may act for every partner")
-	name := fs.String("token-name", "bootstrap", "name of the token")
-	if err := fs.Parse(args); err != nil {
+	c := newCommand("bootstrap", `  portald bootstrap --db FILE --partner NAME --owner-email EMAIL [--token-name NAME]
+  portald bootstrap --db FILE --operator [--token-name NAME]`)
+	db := c.String("db", "portal.db", "SQLite database file (created and migrated if new)")
+	partner := c.String("partner", "", "name of the partner to create")
+	owner := c.String("owner-email", "", "email of the partner's first owner")
+	operator := c.Bool("operator", false, "create a portal operator token instead, which may act for every partner")
+	name := c.String("token-name", "bootstrap", "name of the token")
+	if ok, err := c.parse(args, stdout); !ok {
 		return err
 	}
-	if !*operator && (*partner == "" || *owner == "") {
-		return errors.New("bootstrap needs --partner and --owner-email, or --operator")
+	switch {
+	case *operator && (*partner != "" || *owner != ""):
+		return c.fail("--operator creates no partner: give --operator alone, or --partner and --owner-email")
+	case !*operator && (*partner == "" || *owner == ""):
+		return c.fail("bootstrap needs --partner and --owner-email, or --operator")
 	}
 	ctx := context.Background()
 	s, err := portalserver.Open(ctx, portalserver.Config{DBPath: *db})
@@ -85,17 +162,32 @@ func bootstrap(args []string, stdout io.Writer) error {
 	return json.NewEncoder(stdout).Encode(res)
 }
 
-func serve(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	db := fs.String("db", "portal.db", "SQLite database file (created and migrated at start)")
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on; loopback unless you mean otherwise")
-	dev := fs.Bool("dev", false, "expose the mail outbox and the test clock under /v1/dev (never in production)")
-	rate := fs.Float64("rate-limit", 0, "requests per second allowed per token; 0 turns limiting off")
-	burst := fs.Int("rate-burst", 0, "requests a token may make at once; default twice the rate")
-	publicURL := fs.String("public-url", "", "base URL of links in mails; default http://ADDR")
-	addrFile := fs.String("addr-file", "", "write the address listened on to this file once serving (useful with --addr 127.0.0.1:0)")
-	if err := fs.Parse(args); err != nil {
+func serve(args []string, stdout, stderr io.Writer) error {
+	c := newCommand("serve", `  portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+                [--public-url URL] [--addr-file FILE]`)
+	db := c.String("db", "portal.db", "SQLite database file (created and migrated at start)")
+	addr := c.String("addr", "127.0.0.1:8080", "address to listen on; loopback unless you mean otherwise")
+	dev := c.Bool("dev", false, "expose the mail outbox and the test clock under /v1/dev (never in production)")
+	rate := c.Float64("rate-limit", 0, "requests per second allowed per token; 0 turns limiting off")
+	burst := c.Int("rate-burst", 0, "requests a token may make at once; default twice the rate")
+	publicURL := c.String("public-url", "", "base URL of links in mails, such as https://portal.example; default http://ADDR")
+	addrFile := c.String("addr-file", "", "write the address listened on to this file once serving (useful with --addr 127.0.0.1:0)")
+	if ok, err := c.parse(args, stdout); !ok {
 		return err
+	}
+	switch {
+	case *rate < 0 || math.IsNaN(*rate) || math.IsInf(*rate, 0):
+		return c.fail("--rate-limit must be 0 (off) or a positive number of requests per second, not %v", *rate)
+	case *burst < 0:
+		return c.fail("--rate-burst must be 0 (twice the rate) or positive, not %d", *burst)
+	case *burst > 0 && *rate == 0:
+		return c.fail("--rate-burst has no effect without --rate-limit")
+	}
+	if *publicURL != "" {
+		u, err := url.Parse(*publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c.fail("--public-url must be an absolute http or https URL, not %q", *publicURL)
+		}
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	ln, err := net.Listen("tcp", *addr)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -99,6 +100,13 @@ func TestBootstrapServeKillAndRestart(t *testing.T) {
 		t.Fatalf("bootstrap printed more than one line: %q", out)
 	}
 
+	// The binary's exit status for a command line it cannot use.
+	err = exec.Command(bin, "serve", "--db", db, "extra", "--addr", "127.0.0.1:0").Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("serve with a stray argument: %v, want exit status 2", err)
+	}
+
 	addr := freeAddr(t)
 	cmd := startServe(t, bin, db, addr)
 	base := "http://" + addr + "/v1/partners/" + boot.PartnerID + "/users"
@@ -132,18 +140,81 @@ func TestBootstrapServeKillAndRestart(t *testing.T) {
 	}
 }
 
+// portald runs the command as main does, returning its exit status and output.
+func portald(args ...string) (code int, stdout, stderr string) {
+	var out, errs bytes.Buffer
+	code = exitCode(run(args, &out, &errs), &errs)
+	return code, out.String(), errs.String()
+}
+
 func TestUsageErrors(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if err := run(nil, &stdout, &stderr); err == nil || !strings.Contains(stderr.String(), "Usage") {
-		t.Fatalf("no command: err %v, stderr %q", err, stderr.String())
+	if code, _, stderr := portald(); code != 2 || !strings.Contains(stderr, "Usage") {
+		t.Fatalf("no command: exit %d, stderr %q; want 2 with the usage", code, stderr)
 	}
-	if err := run([]string{"bootstrap", "--db", filepath.Join(t.TempDir(), "x.db")}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "--owner-email") {
-		t.Fatalf("bootstrap without a partner: %v", err)
+	if code, _, stderr := portald("bootstrap", "--db", filepath.Join(t.TempDir(), "x.db")); code != 2 || !strings.Contains(stderr, "--owner-email") {
+		t.Fatalf("bootstrap without a partner: exit %d, %s", code, stderr)
 	}
-	if err := run([]string{"bootstrap", "--db", filepath.Join(t.TempDir(), "x.db"), "--partner", "A", "--owner-email", "nope"}, &stdout, &stderr); err == nil {
-		t.Fatal("bootstrap accepted an invalid owner email")
+	if code, _, _ := portald("bootstrap", "--db", filepath.Join(t.TempDir(), "x.db"), "--partner", "A", "--owner-email", "nope"); code != 1 {
+		t.Fatalf("bootstrap with an invalid owner email: exit %d, want 1", code)
 	}
 	if _, err := os.Stat("portal.db"); err == nil {
 		t.Fatal("a test wrote portal.db into the source tree")
+	}
+}
+
+// The command line is used as written or refused: nothing is ignored.
+func TestCommandLineRefusesWhatItWouldIgnore(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a stray argument before a flag", []string{"serve", "--db", db, "extra", "--addr", "127.0.0.1:18093"}, `unexpected argument "extra"`},
+		{"a negative rate limit", []string{"serve", "--db", db, "--rate-limit", "-5"}, "--rate-limit must be 0 (off) or a positive"},
+		{"a negative burst", []string{"serve", "--db", db, "--rate-limit", "5", "--rate-burst", "-1"}, "--rate-burst must be"},
+		{"a burst without a rate", []string{"serve", "--db", db, "--rate-burst", "10"}, "no effect without --rate-limit"},
+		{"a relative public URL", []string{"serve", "--db", db, "--public-url", "portal.example"}, "--public-url must be an absolute"},
+		{"an unknown flag", []string{"serve", "--db", db, "--port", "1"}, "flag provided but not defined: -port"},
+		{"bootstrap's stray argument", []string{"bootstrap", "--db", db, "--operator", "now"}, `unexpected argument "now"`},
+		{"an operator with a partner", []string{"bootstrap", "--db", db, "--operator", "--partner", "Acme"}, "--operator creates no partner"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := portald(c.args...)
+			if code != 2 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "Usage:") {
+				t.Fatalf("exit %d, stderr %q; want 2, %q and the usage", code, stderr, c.want)
+			}
+		})
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Fatal("a refused command line created the database")
+	}
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"serve", "-h"}, {"serve", "--help"}, {"bootstrap", "-h"}} {
+		code, stdout, stderr := portald(args...)
+		if code != 0 || !strings.Contains(stdout, "Usage") || stderr != "" {
+			t.Fatalf("%v: exit %d, stdout %q, stderr %q; want 0 and the usage on stdout", args, code, stdout, stderr)
+		}
+	}
+	_, top, _ := portald("-h")
+	_, serve, _ := portald("serve", "-h")
+	if !strings.Contains(top, "--public-url") || !strings.Contains(serve, "-public-url") || !strings.Contains(serve, "-addr-file") {
+		t.Fatalf("the usage does not name every serve flag:\n%s\n%s", top, serve)
+	}
+}
+
+func TestDatabaseErrorsNameThePath(t *testing.T) {
+	dir := t.TempDir()
+	notADB := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notADB, []byte(strings.Repeat("not a database ", 20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{filepath.Join(dir, "missing", "p.db"), notADB} {
+		code, _, stderr := portald("bootstrap", "--db", db, "--operator")
+		if code != 1 || !strings.Contains(stderr, db) {
+			t.Fatalf("bootstrap --db %s: exit %d, stderr %q; want 1 and the path", db, code, stderr)
+		}
 	}
 }

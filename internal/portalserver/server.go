@@ -54,7 +54,10 @@ type Server struct {
 // Open opens (creating and migrating) the database and builds the server.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DBPath == "" {
-		return nil, fmt.Errorf("portald: a database path is required")
+		return nil, fmt.Errorf("a database path is required")
+	}
+	if cfg.RateLimit < 0 || cfg.RateBurst < 0 {
+		return nil, fmt.Errorf("the rate limit and burst must be 0 (off, default) or positive, not %g and %d", cfg.RateLimit, cfg.RateBurst)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -67,7 +70,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	db, err := openStore(ctx, cfg.DBPath, cfg.Logger)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("database %s: %w", cfg.DBPath, err)
 	}
 	s := &Server{
 		cfg:      cfg,

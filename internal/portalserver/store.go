@@ -69,7 +69,7 @@ func openStore(ctx context.Context, path string, log *slog.Logger) (*store, erro
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
 	write.SetMaxOpenConns(1)
 	if err := migrate(ctx, write, log); err != nil {
@@ -79,7 +79,7 @@ func openStore(ctx context.Context, path string, log *slog.Logger) (*store, erro
 	read, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		_ = write.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
 	read.SetMaxOpenConns(4)
 	return &store{read: read, write: write}, nil
