@@ -3,7 +3,6 @@ package provider
 import (
 	"cmp"
 	"context"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -62,10 +61,10 @@ func saveData(ctx context.Context, state *tfsdk.State, m any, diags *diag.Diagno
 	diags.Append(state.Set(ctx, m)...)
 }
 
-// byEmail orders objects by email, case-insensitively, then by id, so a
-// list keeps its order from one plan to the next.
+// byEmail orders objects by email, compared as logins are (api.NormalizeEmail),
+// then by id, so a list keeps its order from one plan to the next.
 func byEmail(emailA, idA, emailB, idB string) int {
-	return cmp.Or(cmp.Compare(strings.ToLower(emailA), strings.ToLower(emailB)), cmp.Compare(idA, idB))
+	return cmp.Or(cmp.Compare(api.NormalizeEmail(emailA), api.NormalizeEmail(emailB)), cmp.Compare(idA, idB))
 }
 
 // userDataModel is one user as the data sources show it: the attributes of

@@ -82,7 +82,7 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"email": schema.StringAttribute{
 				Required:      true,
-				Description:   "The address the invitation is sent to, compared case-insensitively (a change of case alone plans nothing). Changing it replaces the invite.",
+				Description:   "The address the invitation is sent to, compared as the portal compares logins (letter case, Unicode form, an internationalised domain as Unicode or ASCII): writing it another way plans nothing. Changing it replaces the invite.",
 				Validators:    []validator.String{validEmail()},
 				PlanModifiers: []planmodifier.String{caseInsensitive{}, stringplanmodifier.RequiresReplaceIf(emailReallyChanged, "A different address replaces the invite.", "A different address replaces the invite.")},
 			},

@@ -83,8 +83,9 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"email": schema.StringAttribute{
 				Required: true,
-				Description: "The user's email address, which is their login. It is unique across the whole portal and compared case-insensitively: " +
-					"changing only its case plans nothing. Changing it otherwise updates the user in place.",
+				Description: "The user's email address, which is their login. It is unique across the whole portal and compared as the portal " +
+					"compares logins: in any letter case, Unicode form, and with an internationalised domain as Unicode or as ASCII " +
+					"(`bücher.example` or `xn--bcher-kva.example`). Changing only how it is written plans nothing; changing it otherwise updates the user in place.",
 				Validators:    []validator.String{validEmail()},
 				PlanModifiers: []planmodifier.String{caseInsensitive{}},
 			},
@@ -338,7 +339,7 @@ func (r *userResource) ImportState(ctx context.Context, req resource.ImportState
 			return
 		}
 		if len(list.Users) == 0 {
-			resp.Diagnostics.AddError("Partner user not found", fmt.Sprintf("No user of partner %s has the email %s (compared case-insensitively). Removed users are not imported; restore them first.", partnerID, ref))
+			resp.Diagnostics.AddError("Partner user not found", fmt.Sprintf("No user of partner %s has the email %s (compared as the portal compares logins, in any letter case). Removed users are not imported; restore them first.", partnerID, ref))
 			return
 		}
 		id = list.Users[0].ID
@@ -485,7 +486,7 @@ func userModelFromAPI(ctx context.Context, prior userModel, u *api.User) (userMo
 	m := prior
 	m.ID = types.StringValue(u.ID)
 	m.PartnerID = types.StringValue(u.PartnerID)
-	if !strings.EqualFold(prior.Email.ValueString(), u.Email) || prior.Email.IsNull() || prior.Email.IsUnknown() {
+	if !equalFoldValues(prior.Email, types.StringValue(u.Email)) || prior.Email.IsNull() || prior.Email.IsUnknown() {
 		m.Email = types.StringValue(u.Email)
 	}
 	m.FirstName = types.StringValue(u.FirstName)

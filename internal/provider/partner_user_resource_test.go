@@ -659,3 +659,26 @@ func TestAccUser_serverFieldErrorOnItsAttribute(t *testing.T) {
 		}},
 	})
 }
+
+// TestAccUser_emailSpellingsAreNotAChange: an internationalised domain
+// written in its ASCII form, or in another Unicode form, is the same login
+// to the portal, and plans nothing.
+func TestAccUser_emailSpellingsAreNotAChange(t *testing.T) {
+	a := newAcc(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		CheckDestroy:             a.checkUsersRemoved,
+		Steps: []resource.TestStep{
+			{Config: a.provider("") + userConfig(`  email = "W@Bücher.example"`)},
+			{
+				Config:           a.provider("") + userConfig(`  email = "w@xn--bcher-kva.example"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config:            a.provider("") + userConfig(`  email = "w@bu\u0308cher.example"`),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("email", knownvalue.StringExact("W@Bücher.example"))},
+			},
+		},
+	})
+}

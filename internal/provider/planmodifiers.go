@@ -2,17 +2,21 @@ package provider
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
-// caseInsensitive plans no change when a string differs from state only in case.
+// caseInsensitive plans no change when an email address is the same login
+// as state, written another way: in another case, another Unicode form, or
+// with its internationalised domain in the other of its two forms (the one
+// canonical form is api.NormalizeEmail, as the portal's).
 type caseInsensitive struct{}
 
 func (caseInsensitive) Description(context.Context) string {
-	return "A change of case alone is not a change."
+	return "The same address written another way (letter case, Unicode form, an internationalised domain as Unicode or ASCII) is not a change."
 }
 func (m caseInsensitive) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
 
@@ -20,7 +24,7 @@ func (caseInsensitive) PlanModifyString(_ context.Context, req planmodifier.Stri
 	if req.StateValue.IsNull() || req.PlanValue.IsNull() || req.PlanValue.IsUnknown() {
 		return
 	}
-	if strings.EqualFold(req.StateValue.ValueString(), req.PlanValue.ValueString()) {
+	if equalFoldValues(req.StateValue, req.PlanValue) {
 		resp.PlanValue = req.StateValue
 	}
 }
@@ -45,6 +49,8 @@ func (sameInstant) PlanModifyString(_ context.Context, req planmodifier.StringRe
 	}
 }
 
+// equalFoldValues reports whether two emails are the same login: the same
+// once in the portal's canonical form.
 func equalFoldValues(a, b interface{ ValueString() string }) bool {
-	return strings.EqualFold(a.ValueString(), b.ValueString())
+	return api.NormalizeEmail(a.ValueString()) == api.NormalizeEmail(b.ValueString())
 }
