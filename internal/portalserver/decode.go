@@ -21,10 +21,14 @@ const maxBodyBytes = 1 << 20
 
 type bodyKey struct{}
 
-// withBody reads the request body, at most maxBodyBytes, before the handler
-// runs: decode and the Idempotency-Key record both use it.
-func withBody(h handler) handler {
+// readRequest checks the request's own syntax and reads its body, at most
+// maxBodyBytes, before the handler runs: decode and the Idempotency-Key
+// record both use the body.
+func readRequest(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
+		if err := checkIfMatchSyntax(r); err != nil {
+			return err
+		}
 		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
 			return h(w, r, p)
 		}
@@ -40,7 +44,7 @@ func withBody(h handler) handler {
 	}
 }
 
-// bodyOf is the body withBody read.
+// bodyOf is the body readRequest read.
 func bodyOf(r *http.Request) []byte {
 	b, _ := r.Context().Value(bodyKey{}).([]byte)
 	return b
@@ -61,11 +65,12 @@ func decodeBody(r *http.Request, v any, optional bool) error {
 		}
 		return badRequest("", "request body is required")
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return newProblem(http.StatusUnsupportedMediaType, api.CodeUnsupportedMedia, "Content-Type must be application/json")
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		if ct == "" {
+			ct = "absent"
 		}
+		return newProblem(http.StatusUnsupportedMediaType, api.CodeUnsupportedMedia, "Content-Type must be application/json, not %s", ct)
 	}
 	// encoding/json would replace invalid UTF-8 by U+FFFD and store that.
 	if !utf8.Valid(body) {

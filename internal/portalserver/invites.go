@@ -14,6 +14,10 @@ import (
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
+// inviteTokenPrefix starts the token of an emailed invite link: its own, not
+// inv_, the prefix of invite ids, so a token is never taken for an id.
+const inviteTokenPrefix = "invtok_"
+
 const inviteCols = `id, partner_id, email, roles, lifetime_seconds, access_duration_seconds, expires_at, accepted_at,
 	revoked_at, COALESCE(user_id, ''), send_count, invited_by, version, created_at, updated_at`
 
@@ -146,7 +150,7 @@ func (s *Server) insertInvite(v *view, p *principal, pt *api.Partner, in api.Inv
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	token := newSecret("inv_")
+	token := newSecret(inviteTokenPrefix)
 	id := newID("inv", v.now)
 	if err := v.exec(`INSERT INTO invites (id, partner_id, email, email_norm, roles, lifetime_seconds, access_duration_seconds, token_hash,
 		expires_at, send_count, invited_by, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, 1, ?, ?)`,
@@ -327,7 +331,7 @@ func (s *Server) resendInvite(w http.ResponseWriter, r *http.Request, p *princip
 		if rs.LifetimeSeconds != 0 {
 			lifetime = rs.LifetimeSeconds
 		}
-		token := newSecret("inv_")
+		token := newSecret(inviteTokenPrefix)
 		if err := v.exec(`UPDATE invites SET token_hash = ?, lifetime_seconds = ?, expires_at = ?, send_count = send_count + 1, version = version + 1, updated_at = ? WHERE id = ?`,
 			hashSecret(token), lifetime, micros(v.now.Add(time.Duration(lifetime)*time.Second)), micros(v.now), in.ID); err != nil {
 			return nil, err

@@ -1,6 +1,8 @@
 package portalserver
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"strings"
@@ -13,17 +15,18 @@ import (
 type list struct {
 	query
 	v        *view
+	tokens   pageTokens
 	size     int
 	after    string // the key of the previous page's last item; "" on the first page
-	tokenErr error  // a page_token this server did not issue
+	tokenErr error  // a page_token this server did not issue for this list
 	where    []string
 	args     []any
 }
 
 func (s *Server) newList(r *http.Request) *list {
-	l := &list{query: query{r: r}, v: s.view(r)}
+	l := &list{query: query{r: r}, v: s.view(r), tokens: pageTokens{key: s.db.pageTokenKey, list: r.URL.Path}}
 	l.size = l.pageSize()
-	l.after, l.tokenErr = decodeCursor(l.str("page_token"))
+	l.after, l.tokenErr = l.tokens.decode(l.str("page_token"))
 	return l
 }
 
@@ -104,21 +107,49 @@ func pageOf[T any](l *list, items []T, key func(T) string) ([]T, string) {
 		return items, ""
 	}
 	items = items[:l.size]
-	return items, encodeCursor(key(items[l.size-1]))
+	return items, l.tokens.encode(key(items[l.size-1]))
 }
 
-// Cursors are opaque to callers: the last key of the page, encoded.
-func encodeCursor(last string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + last))
+// pageTokens are the cursors of one list, opaque to callers: the last key
+// of a page, and an HMAC-SHA256 over it and the list's path with the
+// portal's page token key, so the server accepts only the tokens it issued,
+// and each only on the list it came from.
+type pageTokens struct {
+	key  []byte
+	list string // the list's URL path
 }
 
-func decodeCursor(tok string) (string, error) {
+// pageTokenMACSize is how much of the HMAC a token carries: 128 bits.
+const pageTokenMACSize = 16
+
+func (t pageTokens) mac(payload []byte) []byte {
+	m := hmac.New(sha256.New, t.key)
+	m.Write([]byte(t.list + "\n"))
+	m.Write(payload)
+	return m.Sum(nil)[:pageTokenMACSize]
+}
+
+// encode is the token of the page after the one ending at last.
+func (t pageTokens) encode(last string) string {
+	payload := []byte("v1:" + last)
+	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(t.mac(payload))
+}
+
+// decode is the last key of the previous page; "" for no token.
+func (t pageTokens) decode(tok string) (string, error) {
 	if tok == "" {
 		return "", nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || !strings.HasPrefix(string(b), "v1:") {
-		return "", badRequest("page_token", "page_token is not one this server issued")
+	refused := badRequest("page_token", "page_token is not one this server issued for this list; start again without it")
+	p, m, found := strings.Cut(tok, ".")
+	payload, err1 := base64.RawURLEncoding.DecodeString(p)
+	mac, err2 := base64.RawURLEncoding.DecodeString(m)
+	if !found || err1 != nil || err2 != nil || !hmac.Equal(mac, t.mac(payload)) {
+		return "", refused
 	}
-	return strings.TrimPrefix(string(b), "v1:"), nil
+	last, ok := strings.CutPrefix(string(payload), "v1:")
+	if !ok {
+		return "", refused
+	}
+	return last, nil
 }

@@ -2,6 +2,7 @@ package portalserver
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"log/slog"
@@ -14,6 +15,18 @@ import (
 // version; each runs after that version's SQL file, in its transaction.
 var goMigrations = map[int]func(ctx context.Context, tx *sql.Tx, log *slog.Logger) error{
 	2: canonicalEmails,
+	3: pageTokenKey,
+}
+
+// pageTokenKey generates the key that signs page tokens, once: tokens stay
+// valid across restarts, and no two portals accept each other's.
+func pageTokenKey(ctx context.Context, tx *sql.Tx, _ *slog.Logger) error {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('page_token_key', ?)`, key)
+	return err
 }
 
 // canonicalEmails recomputes every stored comparison form of an email in

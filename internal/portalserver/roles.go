@@ -227,6 +227,61 @@ func (s *Server) getRole(w http.ResponseWriter, r *http.Request, p *principal) e
 	return sendJSON(w, ro, ro.Version)
 }
 
+// checkRoleUnused answers 409 role_in_use, naming them, while live users
+// hold the role or open invites (pending, or expired, which a resend makes
+// pending again) would grant it. Removed users do not hold it in use: their
+// grant goes with the role, so a restored user comes back without it.
+func checkRoleUnused(v *view, ro *api.Role) error {
+	const most = 10 // ids named in the answer
+	holders, err := ids(v, `SELECT u.id FROM grants g JOIN users u ON u.id = g.user_id
+		WHERE u.partner_id = ? AND g.role = ? AND u.deleted_at IS NULL ORDER BY u.id LIMIT ?`, ro.PartnerID, ro.Key, most+1)
+	if err != nil {
+		return err
+	}
+	invites, err := ids(v, `SELECT id FROM invites WHERE partner_id = ? AND revoked_at IS NULL AND accepted_at IS NULL
+		AND EXISTS (SELECT 1 FROM json_each(invites.roles) WHERE value = ?) ORDER BY id LIMIT ?`, ro.PartnerID, ro.Key, most+1)
+	if err != nil {
+		return err
+	}
+	if len(holders) == 0 && len(invites) == 0 {
+		return nil
+	}
+	var uses []string
+	if len(holders) > 0 {
+		uses = append(uses, "held by the users "+idList(holders, most))
+	}
+	if len(invites) > 0 {
+		uses = append(uses, "named by the open invites "+idList(invites, most))
+	}
+	return conflict(api.CodeRoleInUse, "role %q is %s; revoke it from them first", ro.Key, strings.Join(uses, " and "))
+}
+
+// ids runs a query of one column of ids.
+func ids(v *view, query string, args ...any) ([]string, error) {
+	rows, err := v.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// idList names up to most ids, saying when there are more.
+func idList(ids []string, most int) string {
+	if len(ids) > most {
+		return strings.Join(ids[:most], ", ") + " and more"
+	}
+	return strings.Join(ids, ", ")
+}
+
 // customRoleFor loads the route's custom role for a change by the principal.
 func customRoleFor(v *view, r *http.Request, p *principal, partnerID string) (*api.Role, error) {
 	key := r.PathValue("role_key")
@@ -293,13 +348,8 @@ func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request, p *principal
 		if err != nil {
 			return nil, err
 		}
-		var holders int
-		if err := v.queryRow(`SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id
-			WHERE u.partner_id = ? AND g.role = ? AND u.deleted_at IS NULL`, ro.PartnerID, ro.Key).Scan(&holders); err != nil {
+		if err := checkRoleUnused(v, ro); err != nil {
 			return nil, err
-		}
-		if holders > 0 {
-			return nil, conflict(api.CodeRoleInUse, "role %q is held by %d user(s); revoke it from them first", ro.Key, holders)
 		}
 		// Removed users keep their grants for a restore; a deleted role goes from them too.
 		if err := v.exec(`DELETE FROM grants WHERE role = ? AND user_id IN (SELECT id FROM users WHERE partner_id = ?)`, ro.Key, ro.PartnerID); err != nil {

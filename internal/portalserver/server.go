@@ -109,10 +109,10 @@ type handler func(w http.ResponseWriter, r *http.Request, p *principal) error
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	public := func(pattern string, h handler) {
-		mux.Handle(pattern, s.serve(withBody(s.idempotent(h))))
+		mux.Handle(pattern, s.serve(readRequest(s.idempotent(h))))
 	}
 	authed := func(pattern string, h handler) {
-		mux.Handle(pattern, s.serve(s.authenticate(withBody(s.idempotent(h)))))
+		mux.Handle(pattern, s.serve(s.authenticate(readRequest(s.idempotent(h)))))
 	}
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -28,6 +28,8 @@ type store struct {
 	read  *sql.DB
 	write *sql.DB
 	mu    sync.Mutex // held for the whole of a write transaction
+
+	pageTokenKey []byte // signs page tokens (settings.page_token_key)
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -82,7 +84,12 @@ func openStore(ctx context.Context, path string, log *slog.Logger) (*store, erro
 		return nil, err
 	}
 	read.SetMaxOpenConns(4)
-	return &store{read: read, write: write}, nil
+	st := &store{read: read, write: write}
+	if err := read.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = 'page_token_key'`).Scan(&st.pageTokenKey); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("page token key: %w", err)
+	}
+	return st, nil
 }
 
 func (s *store) Close() error {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -203,6 +204,37 @@ func validIdempotencyKey(k string) bool {
 }
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// entityTagRe is one entity tag (RFC 9110 section 8.8.3), strong or weak.
+var entityTagRe = regexp.MustCompile(`^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$`)
+
+// checkIfMatchSyntax answers 400 for an If-Match on a change that is
+// neither * nor a list of entity tags: "garbage" names no version, so it is
+// a malformed request, not a stale one.
+func checkIfMatchSyntax(r *http.Request) error {
+	im, sent := r.Header["If-Match"]
+	if !sent || r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	value := strings.TrimSpace(strings.Join(im, ","))
+	if value == "*" {
+		return nil
+	}
+	tags := 0
+	for _, tag := range strings.Split(value, ",") {
+		if tag = strings.TrimSpace(tag); tag == "" {
+			continue // an empty list element
+		}
+		if !entityTagRe.MatchString(tag) {
+			return badRequest("If-Match", "If-Match must be * or entity tags such as \"3\" (the ETag as sent, quotes included), not %s", value)
+		}
+		tags++
+	}
+	if tags == 0 {
+		return badRequest("If-Match", "If-Match must be * or entity tags such as \"3\", not empty")
+	}
+	return nil
+}
 
 // checkIfMatch answers 412 when the request names a version other than the current one.
 func checkIfMatch(r *http.Request, version int64) error {
