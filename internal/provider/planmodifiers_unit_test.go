@@ -46,6 +46,9 @@ func TestCaseInsensitivePlan(t *testing.T) {
 		{"case only keeps state", s("Ana@Example.com"), s("ana@example.com"), s("Ana@Example.com")},
 		{"upper to lower keeps state", s("ana@example.com"), s("ANA@EXAMPLE.COM"), s("ana@example.com")},
 		{"non-ASCII case keeps state", s("zoë@example.com"), s("ZOË@example.com"), s("zoë@example.com")},
+		{"ASCII form of the domain keeps state", s("w@bücher.example"), s("W@xn--bcher-kva.example"), s("w@bücher.example")},
+		{"decomposed form keeps state", s("w@bücher.example"), s("w@bu\u0308cher.example"), s("w@bücher.example")},
+		{"another domain is a change", s("w@bücher.example"), s("w@bucher.example"), s("w@bucher.example")},
 		{"same value", s("ana@example.com"), s("ana@example.com"), s("ana@example.com")},
 		{"another address is a change", s("ana@example.com"), s("bea@example.com"), s("bea@example.com")},
 		{"a longer address is a change", s("ana@example.com"), s("ana@example.com.au"), s("ana@example.com.au")},
@@ -81,6 +84,8 @@ func TestEqualFoldValues(t *testing.T) {
 		{types.StringValue("Ana@Example.com"), types.StringValue("ana@example.com"), true},
 		{types.StringValue("ana@example.com"), types.StringValue("ana@example.org"), false},
 		{types.StringValue("ÉMILE@example.com"), types.StringValue("émile@example.com"), true},
+		{types.StringValue("w@Bücher.example"), types.StringValue("w@xn--bcher-kva.example"), true},
+		{types.StringValue("w@bücher.example"), types.StringValue("w@bucher.example"), false},
 		{types.StringValue(""), types.StringNull(), true}, // both read as ""
 		{types.StringValue("a"), types.StringNull(), false},
 	} {
