@@ -225,27 +225,33 @@ func TestAccUser_disappears(t *testing.T) {
 	})
 }
 
-func TestAccUser_emailCaseIsNotAChange(t *testing.T) {
+// TestAccUser_emailSpellingIsNotAChange: emails compare as the portal
+// compares logins (api.NormalizeEmail): another letter case, the ASCII form
+// of an internationalised domain, or another Unicode form plan nothing.
+func TestAccUser_emailSpellingIsNotAChange(t *testing.T) {
 	a := newAcc(t)
+	same := func(email, kept string) resource.TestStep {
+		return resource.TestStep{
+			Config:            a.provider("") + userConfig(fmt.Sprintf("  email = %q", email)),
+			ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			ConfigStateChecks: []statecheck.StateCheck{stateValue("email", knownvalue.StringExact(kept))},
+		}
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6,
 		CheckDestroy:             a.checkUsersRemoved,
 		Steps: []resource.TestStep{
 			{Config: a.provider("") + userConfig(`  email = "Mixed.Case@Acme.test"`)},
-			{
-				Config: a.provider("") + userConfig(`  email = "mixed.case@acme.TEST"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{stateValue("email", knownvalue.StringExact("Mixed.Case@Acme.test"))},
-			},
+			same("mixed.case@acme.TEST", "Mixed.Case@Acme.test"),
 			{
 				// A real change of address updates in place.
-				Config: a.provider("") + userConfig(`  email = "renamed@acme.test"`),
+				Config: a.provider("") + userConfig(`  email = "W@Bücher.example"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionUpdate),
 				}},
 			},
+			same("w@xn--bcher-kva.example", "W@Bücher.example"),
+			same("w@bu\u0308cher.example", "W@Bücher.example"),
 		},
 	})
 }
@@ -657,28 +663,5 @@ func TestAccUser_serverFieldErrorOnItsAttribute(t *testing.T) {
   access_expires_at = %q`, end)),
 			ExpectError: regexp.MustCompile(`(?s)Unable to create partner user.*\d+:\s+access_expires_at\s+=.*422\s+validation_failed:\s+access_expires_at:\s+must\s+be\s+in\s+the\s+future\s+\(request`),
 		}},
-	})
-}
-
-// TestAccUser_emailSpellingsAreNotAChange: an internationalised domain
-// written in its ASCII form, or in another Unicode form, is the same login
-// to the portal, and plans nothing.
-func TestAccUser_emailSpellingsAreNotAChange(t *testing.T) {
-	a := newAcc(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6,
-		CheckDestroy:             a.checkUsersRemoved,
-		Steps: []resource.TestStep{
-			{Config: a.provider("") + userConfig(`  email = "W@Bücher.example"`)},
-			{
-				Config:           a.provider("") + userConfig(`  email = "w@xn--bcher-kva.example"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-			{
-				Config:            a.provider("") + userConfig(`  email = "w@bu\u0308cher.example"`),
-				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				ConfigStateChecks: []statecheck.StateCheck{stateValue("email", knownvalue.StringExact("W@Bücher.example"))},
-			},
-		},
 	})
 }
