@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"sync"
@@ -24,6 +25,10 @@ type providerData struct {
 	client    *client.Client
 	partnerID string // from the provider block or environment; may be empty
 
+	// auth remembers a refused API token, so that a wrong token is one
+	// error rather than one per resource (token_refusal.go).
+	auth tokenRefusal
+
 	mu    sync.Mutex
 	me    *api.Me
 	roles map[string]map[string]api.Role // partner id → role key → role
@@ -35,7 +40,9 @@ type providerData struct {
 }
 
 func newProviderData(c *client.Client, partnerID string) *providerData {
-	return &providerData{client: c, partnerID: partnerID, roles: map[string]map[string]api.Role{}, owners: map[string]*roleOwnership{}, users: newUserIndex()}
+	d := &providerData{client: c, partnerID: partnerID, roles: map[string]map[string]api.Role{}, owners: map[string]*roleOwnership{}}
+	d.users = newUserIndex(&d.auth)
+	return d
 }
 
 // resourceBase is what every resource has the same: its type name (after
@@ -88,9 +95,12 @@ func (d *providerData) whoAmI(ctx context.Context) (*api.Me, error) {
 	if d.me != nil {
 		return d.me, nil
 	}
+	if err := d.auth.check(); err != nil {
+		return nil, err
+	}
 	me, err := d.client.Me.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, d.auth.note(err)
 	}
 	d.me = me
 	return me, nil
@@ -103,9 +113,12 @@ func (d *providerData) partnerRoles(ctx context.Context, partnerID string) (map[
 	if r, ok := d.roles[partnerID]; ok {
 		return r, nil
 	}
+	if err := d.auth.check(); err != nil {
+		return nil, err
+	}
 	list, err := d.client.Roles.ListAll(ctx, partnerID)
 	if err != nil {
-		return nil, err
+		return nil, d.auth.note(err)
 	}
 	byKey := make(map[string]api.Role, len(list))
 	for _, r := range list {
@@ -133,7 +146,13 @@ func (d *providerData) notePlannedRole(ctx context.Context, plan roleModel) diag
 	}
 	pid := plan.PartnerID.ValueString()
 	if _, err := d.partnerRoles(ctx, pid); err != nil {
-		return nil // whoever needs the roles reports the error
+		// Whoever needs the roles reports the error; but a refused token's
+		// first error is reported in full only once, and so here.
+		var diags diag.Diagnostics
+		if firstRefusal(err) {
+			addAPIError(&diags, "Unable to read roles", "reading the roles of partner "+pid, err)
+		}
+		return diags
 	}
 	perms, diags := setStrings(ctx, plan.Permissions)
 	if diags.HasError() {
@@ -153,8 +172,13 @@ func (d *providerData) notePlannedRole(ctx context.Context, plan roleModel) diag
 	return diags
 }
 
+// errOperatorToken is defaultPartner's error for an operator token, which has
+// no partner of its own to default to.
+var errOperatorToken = errors.New("this is an operator token, which acts for every partner: " +
+	"set partner_id on the resource, in the provider block, or in " + envPartnerID)
+
 // defaultPartner is the partner used when a resource sets none: the
-// provider's, else the partner of a partner token.
+// provider's, else the partner of a partner token, which GET /v1/me tells.
 func (d *providerData) defaultPartner(ctx context.Context) (string, error) {
 	if d.partnerID != "" {
 		return d.partnerID, nil
@@ -164,21 +188,44 @@ func (d *providerData) defaultPartner(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if me.PartnerID == "" {
-		return "", fmt.Errorf("this is an operator token, which acts for every partner: set partner_id on the resource, in the provider block, or in %s", envPartnerID)
+		return "", errOperatorToken
 	}
 	return me.PartnerID, nil
 }
 
+// addPartnerError explains an error of defaultPartner for what needs a
+// partner ("data source", "user", "import"): an operator token, which has no
+// partner (the error goes on the attribute at, if any, with the hint at the
+// end), or GET /v1/me failing, such as an endpoint that cannot be reached.
+func addPartnerError(diags *diag.Diagnostics, what string, at *path.Path, hint string, err error) {
+	const object = "finding the API token's partner with GET /v1/me, as no partner_id is set"
+	switch {
+	case errors.Is(err, errOperatorToken):
+		summary, detail := "No partner for this "+what, err.Error()+hint+"."
+		if at != nil {
+			diags.AddAttributeError(*at, summary, detail)
+			return
+		}
+		diags.AddError(summary, detail)
+	case errors.Is(err, client.ErrUnreachable):
+		addAPIError(diags, "Cannot reach the portal", object, err, withHint(
+			"Check the provider's endpoint (or "+envEndpoint+"), and that the portal is up and reachable from here."))
+	default:
+		addAPIError(diags, "Unable to find the API token's partner", object, err)
+	}
+}
+
 // planPartner fills in a planned partner_id left unknown (not configured)
-// with the default partner. It reports false, with an error on partner_id
-// naming what, when there is none.
+// with the default partner. It reports false, with an error naming what,
+// when there is none.
 func (d *providerData) planPartner(ctx context.Context, v *types.String, what string, diags *diag.Diagnostics) bool {
 	if !v.IsUnknown() {
 		return true
 	}
 	pid, err := d.defaultPartner(ctx)
 	if err != nil {
-		diags.AddAttributeError(path.Root("partner_id"), "No partner for this "+what, err.Error())
+		at := path.Root("partner_id")
+		addPartnerError(diags, what, &at, "", err)
 		return false
 	}
 	*v = types.StringValue(pid)
@@ -193,7 +240,7 @@ func (d *providerData) importPartner(ctx context.Context, partnerID, form string
 	}
 	pid, err := d.defaultPartner(ctx)
 	if err != nil {
-		diags.AddError("No partner for the import", err.Error()+"; or import with \""+form+"\".")
+		addPartnerError(diags, "import", nil, "; or import with \""+form+"\"", err)
 		return "", false
 	}
 	return pid, true
@@ -212,12 +259,9 @@ func (d *providerData) readConfig(ctx context.Context, config tfsdk.Config, m an
 		return partner.ValueString(), true
 	}
 	pid, err := d.defaultPartner(ctx)
-	if _, isAPI := client.AsAPIError(err); isAPI {
-		addAPIError(diags, "Unable to find the API token's partner", "reading GET /v1/me", err)
-		return "", false
-	}
 	if err != nil {
-		diags.AddAttributeError(path.Root(attr), "No partner for this data source", err.Error())
+		at := path.Root(attr)
+		addPartnerError(diags, "data source", &at, "", err)
 		return "", false
 	}
 	*partner = types.StringValue(pid)

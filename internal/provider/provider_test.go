@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"fmt"
+	"net"
 	"regexp"
 	"testing"
 
@@ -51,4 +53,58 @@ func TestAccProvider_environmentAndTokenPartner(t *testing.T) {
 			Check:  resource.TestCheckResourceAttr(userAddr, "partner_id", a.PartnerID),
 		}},
 	})
+}
+
+// closedEndpoint is the URL of a loopback port nothing listens on, so that
+// connections to it are refused.
+func closedEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return url
+}
+
+// With no partner_id anywhere, the partner is the API token's, which GET
+// /v1/me tells: when the endpoint cannot be reached, the error says that and
+// names it, wherever the partner was needed, rather than "No partner".
+func TestAccProvider_unreachableEndpointIsNamedNotNoPartner(t *testing.T) {
+	t.Setenv(envPartnerID, "")
+	endpoint := closedEndpoint(t)
+	providerBlock := fmt.Sprintf("provider \"portal\" {\n  endpoint    = %q\n  api_token   = \"ptk_any\"\n  max_retries = 0\n}\n", endpoint)
+	want := regexp.MustCompile(`(?s)Cannot reach the portal.*GET /v1/me.*cannot reach the endpoint ` + regexp.QuoteMeta(endpoint))
+	noPartner := regexp.MustCompile(`No partner`)
+	for name, config := range map[string]string{
+		"data source": `data "portal_partner_users" "all" {}`,
+		"resource":    userConfig(`  email = "x@acme.test"`),
+		"import": `import {
+  to = portal_partner_user.test
+  id = "usr_0123abcd"
+}
+` + userConfig(`  email = "x@acme.test"`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			requireAcc(t)
+			failed := false
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6,
+				ErrorCheck: func(err error) error {
+					failed = true
+					if !want.MatchString(err.Error()) || noPartner.MatchString(err.Error()) {
+						return fmt.Errorf("want %q and no %q, got: %w", want, noPartner, err)
+					}
+					return nil
+				},
+				Steps: []resource.TestStep{{Config: providerBlock + config, PlanOnly: true}},
+			})
+			if !failed {
+				t.Fatal("the plan against an endpoint that refuses connections did not fail")
+			}
+		})
+	}
 }

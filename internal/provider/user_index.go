@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -24,17 +25,23 @@ import (
 type userIndex struct {
 	mu       sync.Mutex
 	partners map[string]*partnerUsers
+	auth     *tokenRefusal // the run's refused token, if any; nil in tests
 }
 
 type partnerUsers struct {
 	done  chan struct{}       // closed once the list is read (or failed)
 	users map[string]api.User // nil when the listing failed: reads then use GET
+	// refused is the listing's 401: the token is wrong, so reads fail with
+	// it rather than try a GET each.
+	refused error
 	// written holds the run's own changes: a user, or nil for "changed in a
 	// way the list cannot tell; read it again".
 	written map[string]*api.User
 }
 
-func newUserIndex() *userIndex { return &userIndex{partners: map[string]*partnerUsers{}} }
+func newUserIndex(auth *tokenRefusal) *userIndex {
+	return &userIndex{partners: map[string]*partnerUsers{}, auth: auth}
+}
 
 // get returns a user of the partner as of this run.
 func (x *userIndex) get(ctx context.Context, c *client.Client, partnerID, userID string) (*api.User, error) {
@@ -54,8 +61,14 @@ func (x *userIndex) get(ctx context.Context, c *client.Client, partnerID, userID
 		return &cp, nil
 	case !written && inList:
 		return &listed, nil
+	case pu.refused != nil:
+		return nil, x.auth.note(pu.refused)
 	}
-	return c.Users.Get(ctx, partnerID, userID)
+	if err := x.auth.check(); err != nil {
+		return nil, err
+	}
+	got, err := c.Users.Get(ctx, partnerID, userID)
+	return got, x.auth.note(err)
 }
 
 // load starts reading the partner's users once per run and returns its entry.
@@ -70,10 +83,19 @@ func (x *userIndex) load(ctx context.Context, c *client.Client, partnerID string
 	x.partners[partnerID] = pu
 	x.mu.Unlock()
 
-	list, err := c.Users.ListAll(ctx, partnerID, api.UserListOptions{IncludeDeleted: true})
+	var (
+		list []api.User
+		err  = x.auth.check()
+	)
+	if err == nil {
+		list, err = c.Users.ListAll(ctx, partnerID, api.UserListOptions{IncludeDeleted: true})
+	}
 	users := make(map[string]api.User, len(list))
 	for _, u := range list {
 		users[u.ID] = u
+	}
+	if errors.Is(err, client.ErrUnauthenticated) {
+		pu.refused = err // reported by the reads, once in full (tokenRefusal)
 	}
 	if err != nil {
 		// Not fatal: each user is then read with its own GET, which reports

@@ -45,7 +45,7 @@ func TestUserIndexOneListingPerRunAndItsOwnWritesWin(t *testing.T) {
 	const list, get = "GET /v1/partners/{partner_id}/users", "GET /v1/partners/{partner_id}/users/{user_id}"
 	lists0, gets0 := requests(t, env, list), requests(t, env, get)
 
-	x := newUserIndex()
+	x := newUserIndex(nil)
 	var wg sync.WaitGroup
 	errs := make(chan error, len(ids))
 	for _, id := range ids { // 30 concurrent refreshes, as terraform's parallel walk makes them
