@@ -116,8 +116,7 @@ func principalFor(v *view, hash string) (*principal, error) {
 		return nil, err
 	}
 	if operator == 1 {
-		p.operator = true
-		p.role = api.RoleOwner
+		p.operator = true // holds no role: it outranks them all
 		p.rank = api.RankOperator
 		for _, perm := range api.AllPermissions {
 			p.perms[perm] = true

@@ -51,12 +51,20 @@ func (s *Server) listGrants(w http.ResponseWriter, r *http.Request, p *principal
 }
 
 func (s *Server) replaceGrants(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.usersAdmin(r, p)
+	v := s.view(r)
+	pt, err := v.userAdminPartner(p, r.PathValue("partner_id"), api.PermUsersManage)
 	if err != nil {
 		return err
 	}
 	var in api.GrantsReplace
 	if err := decode(r, &in); err != nil {
+		return err
+	}
+	var fe fieldErrors
+	if err := checkRoleKeys(v, &fe, pt.ID, "roles", in.Roles); err != nil {
+		return err
+	}
+	if err := fe.err(); err != nil {
 		return err
 	}
 	return s.changeUser(w, r, p, pt, func(v *view, u *api.User) (*reply, error) {

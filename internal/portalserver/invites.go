@@ -115,9 +115,9 @@ func prefixed(err error, prefix string) error {
 	return pr
 }
 
-// validateInvite checks an invite's own fields (field is the JSON path of a
+// validateInvite checks an invite's fields (field is the JSON path of a
 // batch entry, with its dot, or "") and sets the default lifetime.
-func validateInvite(fe *fieldErrors, in *api.InviteCreate, field string) {
+func validateInvite(v *view, fe *fieldErrors, partnerID string, in *api.InviteCreate, field string) error {
 	checkEmail(fe, field+"email", in.Email)
 	if in.LifetimeSeconds == 0 {
 		in.LifetimeSeconds = api.DefaultInviteLifetimeSeconds
@@ -128,6 +128,7 @@ func validateInvite(fe *fieldErrors, in *api.InviteCreate, field string) {
 	if in.AccessDurationSeconds < 0 {
 		fe.add(field+"access_duration_seconds", "out_of_range", "must not be negative")
 	}
+	return checkRoleKeys(v, fe, partnerID, field+"roles", in.Roles)
 }
 
 // insertInvite stores one validated invite and mails its link.
@@ -180,12 +181,13 @@ func (s *Server) mailInvite(v *view, pt *api.Partner, in *api.Invite, token stri
 }
 
 // invitePartner loads the partner of an invite route for a caller who manages invites.
-func (s *Server) invitePartner(r *http.Request, p *principal) (*api.Partner, error) {
-	return s.view(r).userAdminPartner(p, r.PathValue("partner_id"), api.PermInvitesManage)
+func invitePartner(v *view, r *http.Request, p *principal) (*api.Partner, error) {
+	return v.userAdminPartner(p, r.PathValue("partner_id"), api.PermInvitesManage)
 }
 
 func (s *Server) createInvite(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.invitePartner(r, p)
+	v := s.view(r)
+	pt, err := invitePartner(v, r, p)
 	if err != nil {
 		return err
 	}
@@ -194,7 +196,9 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	var fe fieldErrors
-	validateInvite(&fe, &in, "")
+	if err := validateInvite(v, &fe, pt.ID, &in, ""); err != nil {
+		return err
+	}
 	if err := fe.err(); err != nil {
 		return err
 	}
@@ -208,7 +212,8 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request, p *princip
 }
 
 func (s *Server) createInviteBatch(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.invitePartner(r, p)
+	v := s.view(r)
+	pt, err := invitePartner(v, r, p)
 	if err != nil {
 		return err
 	}
@@ -231,7 +236,9 @@ func (s *Server) createInviteBatch(w http.ResponseWriter, r *http.Request, p *pr
 		return err
 	}
 	for i := range in.Invites {
-		validateInvite(&fe, &in.Invites[i], "invites["+strconv.Itoa(i)+"].")
+		if err := validateInvite(v, &fe, pt.ID, &in.Invites[i], "invites["+strconv.Itoa(i)+"]."); err != nil {
+			return err
+		}
 	}
 	if err := fe.err(); err != nil {
 		return err
@@ -263,7 +270,8 @@ func inviteForChange(v *view, r *http.Request, partnerID string, allowed ...stri
 }
 
 func (s *Server) updateInvite(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.invitePartner(r, p)
+	v := s.view(r)
+	pt, err := invitePartner(v, r, p)
 	if err != nil {
 		return err
 	}
@@ -271,8 +279,17 @@ func (s *Server) updateInvite(w http.ResponseWriter, r *http.Request, p *princip
 	if err := decode(r, &upd); err != nil {
 		return err
 	}
+	var fe fieldErrors
 	if upd.AccessDurationSeconds != nil && *upd.AccessDurationSeconds < 0 {
-		return (fieldErrors{{Field: "access_duration_seconds", Code: "out_of_range", Message: "must not be negative"}}).err()
+		fe.add("access_duration_seconds", "out_of_range", "must not be negative")
+	}
+	if upd.Roles != nil {
+		if err := checkRoleKeys(v, &fe, pt.ID, "roles", *upd.Roles); err != nil {
+			return err
+		}
+	}
+	if err := fe.err(); err != nil {
+		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
 		in, err := inviteForChange(v, r, pt.ID, api.InvitePending)
@@ -311,7 +328,7 @@ func inviteChanged(v *view, p *principal, before *api.Invite, action string) (*r
 }
 
 func (s *Server) resendInvite(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.invitePartner(r, p)
+	pt, err := invitePartner(s.view(r), r, p)
 	if err != nil {
 		return err
 	}
@@ -351,7 +368,7 @@ func (s *Server) resendInvite(w http.ResponseWriter, r *http.Request, p *princip
 }
 
 func (s *Server) revokeInvite(w http.ResponseWriter, r *http.Request, p *principal) error {
-	pt, err := s.invitePartner(r, p)
+	pt, err := invitePartner(s.view(r), r, p)
 	if err != nil {
 		return err
 	}

@@ -137,9 +137,9 @@ func compareRoleOrder(rankA int, keyA string, rankB int, keyB string) int {
 	return strings.Compare(keyA, keyB)
 }
 
-// validateRole checks a custom role against the rules: a valid key that is
-// not built-in, rank 1..99 and below the creator's, known permissions with
-// each edit permission's read permission, none the creator lacks.
+// validateRole checks a custom role's fields: a valid key, a name, rank 1
+// to 99, known permissions with each edit permission's read permission,
+// none the creator lacks. checkRoleRank and the role_exists check follow.
 func validateRole(p *principal, key string, name, description *string, rank *int, perms *[]string) error {
 	var fe fieldErrors
 	fe.text("name", name)
@@ -147,20 +147,13 @@ func validateRole(p *principal, key string, name, description *string, rank *int
 	if key != "" {
 		if !api.ValidRoleKey(key) {
 			fe.add("key", "invalid", "must be 2 to 32 lower-case letters, digits or underscores, starting with a letter")
-		} else if _, builtin := api.Builtin(key); builtin {
-			fe.add("key", "reserved", "%q is a built-in role", key)
 		}
 	}
 	if name != nil && (strings.TrimSpace(*name) == "" || len(*name) > 100) {
 		fe.add("name", "invalid", "must be 1 to 100 characters")
 	}
-	if rank != nil {
-		switch {
-		case *rank < 1 || *rank > 99:
-			fe.add("rank", "out_of_range", "must be from 1 to 99")
-		case *rank >= p.rank:
-			fe.add("rank", "above_creator", "must be below the rank of this token's role %q (%d)", p.role, p.rank)
-		}
+	if rank != nil && (*rank < 1 || *rank > 99) {
+		fe.add("rank", "out_of_range", "must be from 1 to 99")
 	}
 	if perms != nil {
 		for _, msg := range api.CheckPermissions(*perms) {
@@ -173,6 +166,21 @@ func validateRole(p *principal, key string, name, description *string, rank *int
 		}
 	}
 	return fe.err()
+}
+
+// checkRoleRank answers 403 role_above_ceiling for a custom role ranked at
+// or above the token's own rank: no one makes a role more powerful than
+// itself. ceiling_rank is the highest rank the token may give a role.
+func checkRoleRank(p *principal, rank *int) error {
+	if rank == nil || *rank < p.rank {
+		return nil
+	}
+	most := min(99, p.rank-1)
+	pr := newProblem(http.StatusForbidden, api.CodeRoleAboveCeiling,
+		"rank %d is not below the rank of this token's role %q (%d): a custom role may have a rank up to %d", *rank, p.role, p.rank, most)
+	pr.Errors = []api.FieldError{{Field: "rank", Code: "above_ceiling", Message: pr.Detail}}
+	pr.CeilingRank, pr.ActorRole = most, p.role
+	return pr
 }
 
 func (s *Server) createRole(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -192,6 +200,12 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	if err := validateRole(p, in.Key, &in.Name, &in.Description, &in.Rank, &in.Permissions); err != nil {
 		return err
+	}
+	if err := checkRoleRank(p, &in.Rank); err != nil {
+		return err
+	}
+	if _, builtin := api.Builtin(in.Key); builtin {
+		return conflict(api.CodeRoleExists, "role %q is a built-in role of every partner; give the custom role another key", in.Key)
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
 		if existing, err := v.role(pt.ID, in.Key); err != nil || existing != nil {
@@ -309,6 +323,9 @@ func (s *Server) updateRole(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	if err := validateRole(p, "", in.Name, in.Description, in.Rank, in.Permissions); err != nil {
+		return err
+	}
+	if err := checkRoleRank(p, in.Rank); err != nil {
 		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {

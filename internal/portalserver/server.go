@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -167,10 +168,41 @@ func (s *Server) routes() http.Handler {
 		public("GET /v1/dev/clock", s.getClock)
 		public("POST /v1/dev/clock/advance", s.advanceClock)
 	}
-	mux.Handle("/", s.serve(func(w http.ResponseWriter, r *http.Request, _ *principal) error {
-		return notFound("route " + r.Method + " " + r.URL.Path)
-	}))
+	mux.Handle("/", s.serve(s.unmatched(mux)))
 	return s.observe(mux)
+}
+
+// unmatched answers what no route serves: 405 method_not_allowed, with
+// Allow, when the path has routes for other methods, 404 otherwise. With a
+// valid token it counts against the token's rate limit and carries the
+// RateLimit headers, as every authenticated answer does.
+func (s *Server) unmatched(mux *http.ServeMux) handler {
+	return func(w http.ResponseWriter, r *http.Request, _ *principal) error {
+		if secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && secret != "" {
+			if p, err := principalFor(s.view(r), hashSecret(secret)); err == nil {
+				if err := s.limiter.allow(w, p.tokenID); err != nil {
+					return err
+				}
+			}
+		}
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+				if m == http.MethodGet {
+					allow = append(allow, http.MethodHead)
+				}
+			}
+		}
+		if len(allow) == 0 {
+			return notFound("route " + r.Method + " " + r.URL.Path)
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return newProblem(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed,
+			"%s does not take %s; it takes %s", r.URL.Path, r.Method, strings.Join(allow, ", "))
+	}
 }
 
 // serve turns a handler's error into a problem answer.

@@ -105,7 +105,7 @@ func checkRoles(v *view, p *principal, partnerID, field string, keys []string, c
 			return nil, err
 		}
 		if ro == nil {
-			fe.add(path, "unknown_role", "unknown role %q: built-in roles are owner, admin, manager, member, read_only; custom roles are listed at /v1/partners/%s/roles", k, partnerID)
+			unknownRole(&fe, path, k, partnerID)
 			continue
 		}
 		if changed(k) && ro.Rank > p.ceiling() {
@@ -122,6 +122,26 @@ func checkRoles(v *view, p *principal, partnerID, field string, keys []string, c
 	out := slices.Clone(keys)
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+func unknownRole(fe *fieldErrors, path, key, partnerID string) {
+	fe.add(path, "unknown_role", "unknown role %q: built-in roles are owner, admin, manager, member, read_only; custom roles are listed at /v1/partners/%s/roles", key, partnerID)
+}
+
+// checkRoleKeys adds a field error for each key that names no role of the
+// partner, so that one answer reports every bad field of a request. The
+// change's transaction checks the keys again, with the ceiling (checkRoles).
+func checkRoleKeys(v *view, fe *fieldErrors, partnerID, field string, keys []string) error {
+	for i, k := range keys {
+		ro, err := v.role(partnerID, k)
+		if err != nil {
+			return err
+		}
+		if ro == nil {
+			unknownRole(fe, field+"["+strconv.Itoa(i)+"]", k, partnerID)
+		}
+	}
+	return nil
 }
 
 func aboveCeiling(p *principal, errs []api.FieldError) error {
@@ -315,6 +335,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	var fe fieldErrors
 	validateUserFields(&fe, &in.Email, &in.FirstName, &in.LastName, &in.Phone, in.AccessExpiresAt, v.now)
+	if err := checkRoleKeys(v, &fe, pt.ID, "roles", in.Roles); err != nil {
+		return err
+	}
 	if err := fe.err(); err != nil {
 		return err
 	}
@@ -443,6 +466,11 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *principal
 	validateUserFields(&fe, in.Email, in.FirstName, in.LastName, in.Phone, in.AccessExpiresAt, v.now)
 	if in.ClearAccessExpiry && in.AccessExpiresAt != nil {
 		fe.add("clear_access_expiry", "conflict", "cannot be true together with access_expires_at")
+	}
+	if in.Roles != nil {
+		if err := checkRoleKeys(v, &fe, pt.ID, "roles", *in.Roles); err != nil {
+			return err
+		}
 	}
 	if err := fe.err(); err != nil {
 		return err
