@@ -3,14 +3,21 @@ package provider
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
 )
 
 // What the data sources share: the partner they read from, and users and
@@ -40,6 +47,26 @@ func readList[T any](ctx context.Context, d *providerData, config tfsdk.Config, 
 		return nil, false
 	}
 	return items, true
+}
+
+// checkRoleFilter fails a data source filtered on a role the partner does
+// not have, at the attribute at, listing the roles it has. It reports
+// whether the role exists, or cannot be checked: a token without
+// roles.read (a custom role may lack it) lists users as before.
+func (d *providerData) checkRoleFilter(ctx context.Context, partnerID, role string, at path.Path, diags *diag.Diagnostics) bool {
+	roles, err := d.partnerRoles(ctx, partnerID)
+	if errors.Is(err, client.ErrForbidden) {
+		return true
+	}
+	if addAPIError(diags, "Unable to check the role filter", "reading the roles of partner "+partnerID, err) {
+		return false
+	}
+	if _, ok := roles[role]; ok {
+		return true
+	}
+	diags.AddAttributeError(at, "Unknown role",
+		fmt.Sprintf("Partner %s has no role %q, so no user could hold it. Its roles are: %s.", partnerID, role, strings.Join(slices.Sorted(maps.Keys(roles)), ", ")))
+	return false
 }
 
 // mapAll maps every item with f, gathering f's diagnostics.

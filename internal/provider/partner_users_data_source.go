@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -46,9 +48,10 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 		Attributes: map[string]schema.Attribute{
 			"partner_id": partnerIDAttribute("users"),
 			"role": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only users who hold this role (a built-in or custom role key, such as `manager`).",
-				Validators:  []validator.String{validRoleKey()},
+				Optional: true,
+				Description: "Only users who hold this role (a built-in or custom role key, such as `manager`). " +
+					"A role the partner does not have is an error that lists its roles, rather than an empty list.",
+				Validators: []validator.String{validRoleKey()},
 			},
 			"status": schema.StringAttribute{
 				Optional: true,
@@ -57,9 +60,10 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				Validators: []validator.String{stringvalidator.OneOf(api.UserInvited, api.UserActive, api.UserExpired, api.UserDeleted)},
 			},
 			"email_domain": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only users whose email address is at this domain, such as `acme.com` (compared case-insensitively; a leading `@` is ignored).",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Optional: true,
+				Description: "Only users whose email address is at this domain, such as `acme.com` (compared case-insensitively; a leading `@` is ignored). " +
+					"A value that is not a domain fails at plan time.",
+				Validators: []validator.String{validEmailDomain()},
 			},
 			"include_deleted": schema.BoolAttribute{
 				Optional:    true,
@@ -86,15 +90,20 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 
 func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m usersDataModel
-	users, ok := readList(ctx, d.data, req.Config, &m, &m.PartnerID, "partner users", &resp.Diagnostics, func(ctx context.Context, pid string) ([]api.User, error) {
-		return d.data.client.Users.ListAll(ctx, pid, api.UserListOptions{
-			Role:           m.Role.ValueString(),
-			Status:         m.Status.ValueString(),
-			EmailDomain:    m.EmailDomain.ValueString(),
-			IncludeDeleted: m.IncludeDeleted.ValueBool(),
-		})
+	pid, ok := d.data.readConfig(ctx, req.Config, &m, &m.PartnerID, "partner_id", &resp.Diagnostics)
+	// The portal answers a role it does not have with an empty list, which
+	// reads as "nobody holds it": a misspelt role would hide everyone who
+	// holds the real one.
+	if !ok || (!m.Role.IsNull() && !d.data.checkRoleFilter(ctx, pid, m.Role.ValueString(), path.Root("role"), &resp.Diagnostics)) {
+		return
+	}
+	users, err := d.data.client.Users.ListAll(ctx, pid, api.UserListOptions{
+		Role:           m.Role.ValueString(),
+		Status:         m.Status.ValueString(),
+		EmailDomain:    m.EmailDomain.ValueString(),
+		IncludeDeleted: m.IncludeDeleted.ValueBool(),
 	})
-	if !ok {
+	if addAPIError(&resp.Diagnostics, "Unable to list partner users", "partner users of partner "+pid, err) {
 		return
 	}
 	slices.SortFunc(users, func(a, b api.User) int { return byEmail(a.Email, a.ID, b.Email, b.ID) })
@@ -111,4 +120,16 @@ func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	m.IDs, diags = types.ListValueFrom(ctx, types.StringType, ids)
 	resp.Diagnostics.Append(diags...)
 	saveData(ctx, &resp.State, m, &resp.Diagnostics)
+}
+
+// validEmailDomain takes the domain of an email address, such as acme.com,
+// with or without a leading @: what an email_domain filter compares.
+func validEmailDomain() validator.String {
+	return stringCheck{"email domain", func(s string) string {
+		if api.ValidEmail("x@" + strings.TrimPrefix(s, "@")) {
+			return ""
+		}
+		return fmt.Sprintf("%q is not an email domain: write the part of the addresses after the @, with at least one dot, "+
+			"such as acme.com (a leading @ is allowed).", s)
+	}}
 }

@@ -157,3 +157,86 @@ func TestAccDataSourcePartnerUsers_badFilterFailsAtPlan(t *testing.T) {
 		}},
 	})
 }
+
+// A role the partner does not have is an error that lists its roles, not an
+// empty list that reads as "nobody holds it"; a custom role of the partner
+// is a role like the built-in ones.
+func TestAccDataSourcePartnerUsers_unknownRoleIsAnError(t *testing.T) {
+	a := newAcc(t)
+	if _, err := a.client.Roles.Create(context.Background(), a.PartnerID, api.RoleCreate{
+		Key: "billing", Name: "Billing", Rank: 30, Permissions: []string{"data.read"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a.user("payer@acme.test", "billing")
+	a.user("manny@acme.test", "manager")
+	// A token that may read users but not roles cannot check the role: it
+	// lists users as before.
+	if _, err := a.client.Roles.Create(context.Background(), a.PartnerID, api.RoleCreate{
+		Key: "people_viewer", Name: "People viewer", Rank: 25, Permissions: []string{"users.read"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	viewer := a.tokenWithRole("viewer@acme.test", "people_viewer")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{
+				Config: a.provider("") + `
+data "portal_partner_users" "billing" {
+  role = "billing"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					dataValue("portal_partner_users.billing", "users", objectsWith("email", "payer@acme.test")),
+				},
+			},
+			{
+				Config: a.provider("") + `
+data "portal_partner_users" "typo" {
+  role = "managr"
+}
+`,
+				ExpectError: regexp.MustCompile(`(?s)Unknown role.*role\s+=\s+"managr".*has no role\s+"managr".*Its roles are:\s+admin,\s+billing,\s+manager,\s+member,\s+owner,\s+people_viewer,\s+read_only\.`),
+			},
+			{
+				Config: a.provider(viewer) + `
+data "portal_partner_users" "managers" {
+  role = "manager"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					dataValue("portal_partner_users.managers", "users", objectsWith("email", "manny@acme.test")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccDataSourcePartnerUsers_emailDomainNotADomainFailsAtPlan(t *testing.T) {
+	a := newAcc(t)
+	for _, domain := range []string{"acme", "ana@acme.test", "acme.test.", "ac me.test", ""} {
+		t.Run(domain, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6,
+				Steps: []resource.TestStep{{
+					Config:      a.provider("") + fmt.Sprintf("data \"portal_partner_users\" \"x\" {\n  email_domain = %q\n}\n", domain),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(`(?s)Invalid email domain.*email_domain.*is not an email domain`),
+				}},
+			})
+		})
+	}
+}
+
+func TestValidEmailDomain(t *testing.T) {
+	v := validEmailDomain()
+	for s, ok := range map[string]bool{
+		"acme.com": true, "@Other.TEST": true, "sub.acme.co.uk": true, "bücher.example": true,
+		"acme": false, "": false, "@": false, "@@acme.com": false, "a@acme.com": false, "acme.com.": false, "ac me.com": false, " acme.com": false,
+	} {
+		if got := v.(stringCheck).check(s) == ""; got != ok {
+			t.Errorf("validEmailDomain(%q) accepts = %v, want %v", s, got, ok)
+		}
+	}
+}
