@@ -110,7 +110,8 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"resend_triggers": schema.MapAttribute{
 				ElementType: types.StringType, Optional: true,
-				Description: "Arbitrary values; changing any of them resends the invite in place (a new link and expiry) without replacing it.",
+				Description: "Arbitrary values; a new key, or a new value of a key, resends the invite in place (a new link and expiry) without replacing it. " +
+					"Removing keys, or the whole attribute, changes no value and sends nothing.",
 			},
 			"status": schema.StringAttribute{
 				Computed: true, Description: "`pending` (sent, waiting), `accepted`, `expired` (the link's time ran out) or `revoked`.",
@@ -303,7 +304,7 @@ func (r *inviteResource) planExisting(plan *inviteModel, state inviteModel, diag
 				"This change only updates Terraform's record of the invite. Manage the user's roles with portal_partner_user or portal_role_assignment.",
 				state.Email.ValueString(), state.ID.ValueString(), state.UserID.ValueString()))
 	}
-	resend := !plan.ResendTriggers.Equal(state.ResendTriggers) && status != api.InviteAccepted
+	resend := resendTriggered(plan.ResendTriggers, state.ResendTriggers) && status != api.InviteAccepted
 	if status == api.InviteExpired {
 		switch plan.OnExpiry.ValueString() {
 		case onExpiryReinvite:
@@ -323,6 +324,23 @@ func (r *inviteResource) planExisting(plan *inviteModel, state inviteModel, diag
 		plan.Status = types.StringValue(api.InvitePending)
 		plan.ExpiresAt, plan.SendCount = types.StringUnknown(), types.Int64Unknown()
 	}
+}
+
+// resendTriggered reports whether the planned resend_triggers hold a value
+// that state does not: a new key, or a key with another value (or a value
+// not known until apply). Removing keys, or the whole attribute, changes
+// no value, so it sends nothing.
+func resendTriggered(plan, state types.Map) bool {
+	if plan.IsUnknown() {
+		return true
+	}
+	prior := state.Elements() // empty when state has none
+	for k, v := range plan.Elements() {
+		if old, ok := prior[k]; !ok || !old.Equal(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // addCreateInviteError explains a failed invite, and reports whether there
