@@ -71,7 +71,10 @@ func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"key": schema.StringAttribute{
 				Required: true,
 				Description: "The role's key, used to grant it: 2 to 32 lower-case letters, digits or underscores, starting with a letter, such as `billing`. " +
-					"It cannot be the key of a built-in role (`owner`, `admin`, `manager`, `member`, `read_only`). Changing it replaces the role.",
+					"It cannot be the key of a built-in role (`owner`, `admin`, `manager`, `member`, `read_only`). Changing it replaces the role, " +
+					"and the portal deletes the old role only once nobody holds it: for a role that users hold, add " +
+					"`lifecycle { create_before_destroy = true }` and grant it by reference (`portal_role.<name>.key`), so that the users move " +
+					"to the new key before the old role is deleted; or move the users to another role first.",
 				Validators:    []validator.String{validRoleKey(), notBuiltinRole()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -305,7 +308,7 @@ func (r *roleResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		addAPIError(&resp.Diagnostics, "Role still in use", "role "+key+" of partner "+pid, err, withHint(
 			"The role is still held by users, and a role is deleted only once nobody holds it: revoke it from them first "+
 				"(remove it from their portal_partner_user roles, or destroy the portal_role_assignment that grants it), then destroy the role."+
-				r.holders(ctx, pid, key)))
+				r.holders(ctx, pid, key)), withHint(roleInUseOnReplace))
 		return
 	}
 	addAPIError(&resp.Diagnostics, "Unable to delete role", "role "+key+" of partner "+pid, err)
@@ -337,6 +340,14 @@ func sameRoleSettings(plan, state roleModel) bool {
 	return plan.PartnerID.Equal(state.PartnerID) && plan.Key.Equal(state.Key) && plan.Name.Equal(state.Name) &&
 		plan.Description.Equal(state.Description) && plan.Rank.Equal(state.Rank) && plan.Permissions.Equal(state.Permissions)
 }
+
+// roleInUseOnReplace is the role_in_use hint for a delete that is the first
+// half of a replacement: Delete cannot tell, and Terraform deletes before it
+// creates unless told otherwise.
+const roleInUseOnReplace = "If this delete is part of replacing the role (a new key or partner_id replaces it, and Terraform deletes " +
+	"the old role before it creates the new one), either add lifecycle { create_before_destroy = true } to this portal_role, so that " +
+	"the new role is created, and the users who get their role from this portal_role's key move to it, before the old role is deleted; " +
+	"or first move the users to another role in an apply of its own, then change the key."
 
 // holders names the users holding a role, for the role_in_use message;
 // "" when they cannot be listed.
