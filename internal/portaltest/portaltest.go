@@ -100,8 +100,8 @@ func init() {
 // Conformance wraps a handler so that every exchange is checked against the
 // OpenAPI contract: a response must be one the contract documents for its
 // operation, with the documented headers and body; a request the contract
-// refuses must be refused by the server too (a 4xx), and a path the contract
-// lacks must answer 404 or 405.
+// refuses must be refused by the server too (a 4xx), and a path or method the
+// contract lacks must answer 404, or 405 with an Allow header.
 func Conformance(t testing.TB, next http.Handler) http.Handler {
 	if contract.err != nil {
 		t.Fatalf("the OpenAPI contract does not load: %v", contract.err)
@@ -122,8 +122,11 @@ func Conformance(t testing.TB, next http.Handler) http.Handler {
 		check.Body = io.NopCloser(bytes.NewReader(body))
 		route, params, err := contract.router.FindRoute(check)
 		if err != nil {
-			if rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
+			switch {
+			case rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed:
 				t.Errorf("contract: %s is not in the contract, yet answered %d", what, rec.Code)
+			case rec.Code == http.StatusMethodNotAllowed && rec.Header().Get("Allow") == "":
+				t.Errorf("contract: %s answered 405 without an Allow header", what)
 			}
 			return
 		}
