@@ -162,6 +162,57 @@ func (d *providerData) noteAssignment(userID, role string, at path.Path, diags *
 	}
 }
 
+// A user created in the same plan as its grants has no id yet, and the
+// grants' user_id (portal_partner_user.<name>.id) is not known until the
+// user is created: at the first plan neither side can match the other, as
+// a provider sees values, never the references between resources. So the
+// user's plan notes its partner and email too; when the apply plans each
+// grant again, with the user's id known by then, the grant's user (the
+// run's own write) is matched by email, and the warning comes with the
+// first apply instead of only with the next plan.
+
+// noteNewAuthoritativeUser records a user planned with roles set and no id
+// yet, by partner and email.
+func (d *providerData) noteNewAuthoritativeUser(partnerID, email string) {
+	if partnerID == "" || email == "" {
+		return
+	}
+	d.ownersMu.Lock()
+	defer d.ownersMu.Unlock()
+	if d.newOwners == nil {
+		d.newOwners = map[string]bool{}
+	}
+	d.newOwners[partnerID+"/"+api.NormalizeEmail(email)] = true
+}
+
+// noteAssignmentToNewUser warns when the user of a planned grant is a new
+// user whose roles portal_partner_user.roles sets (noteNewAuthoritativeUser),
+// unless noteAssignment warned already. It reads the user only when this run
+// plans such users.
+func (d *providerData) noteAssignmentToNewUser(ctx context.Context, partnerID, userID string, at path.Path, diags *diag.Diagnostics) {
+	d.ownersMu.Lock()
+	pending := len(d.newOwners) > 0 && (d.owners[userID] == nil || !d.owners[userID].authoritative)
+	d.ownersMu.Unlock()
+	if !pending {
+		return
+	}
+	u, err := d.users.get(ctx, d.client, partnerID, userID)
+	if err != nil {
+		// The grant's own apply reports a user that cannot be read; but a
+		// refused token's first error is reported in full only once.
+		if firstRefusal(err) {
+			addAPIError(diags, "Unable to read the user of the grant", "user "+userID+" of partner "+partnerID, err)
+		}
+		return
+	}
+	d.ownersMu.Lock()
+	managed := d.newOwners[partnerID+"/"+api.NormalizeEmail(u.Email)]
+	d.ownersMu.Unlock()
+	if managed {
+		diags.AddAttributeWarning(at, "Roles managed twice", rolesManagedTwice(userID+" ("+u.Email+")"))
+	}
+}
+
 func rolesManagedTwice(userID string) string {
 	return fmt.Sprintf("User %s has its roles set by portal_partner_user.roles and also granted by portal_role_assignment. "+
 		"roles on the user is authoritative: each apply would remove the assignments' roles, and the assignments would add them back. "+

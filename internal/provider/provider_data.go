@@ -35,8 +35,9 @@ type providerData struct {
 
 	users *userIndex // one shared read of each partner's users per run
 
-	ownersMu sync.Mutex
-	owners   map[string]*roleOwnership // user id → how its roles are managed (plan_checks.go)
+	ownersMu  sync.Mutex
+	owners    map[string]*roleOwnership // user id → how its roles are managed (plan_checks.go)
+	newOwners map[string]bool           // "partner id/email" of new users whose roles are set (plan_checks.go)
 }
 
 func newProviderData(c *client.Client, partnerID string) *providerData {

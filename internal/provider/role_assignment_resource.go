@@ -115,6 +115,9 @@ func (r *roleAssignmentResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	if userKnown {
 		r.data.noteAssignment(plan.UserID.ValueString(), plan.Role.ValueString(), path.Root("role"), &resp.Diagnostics)
+		if creating && !plan.PartnerID.IsUnknown() {
+			r.data.noteAssignmentToNewUser(ctx, plan.PartnerID.ValueString(), plan.UserID.ValueString(), path.Root("role"), &resp.Diagnostics)
+		}
 	}
 	// The role is checked even while user_id is unknown (a user created in
 	// the same apply): the check depends only on the partner and the token.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -332,6 +333,41 @@ func TestRoleOwners_managedTwiceWarns(t *testing.T) {
 	d.noteAuthoritativeRoles("", path.Root("roles"), &diags)
 	if len(diags) != 0 {
 		t.Fatalf("unknown user id: got %v, want nothing", diags)
+	}
+}
+
+// A user created in the same apply as its grant is matched by email: the
+// user's plan notes its email while its id is unknown, and the grant, planned
+// again by the apply once the user exists, finds it.
+func TestRoleOwners_newUserMatchedByEmail(t *testing.T) {
+	ctx := context.Background()
+	d := &providerData{owners: map[string]*roleOwnership{}, users: newUserIndex(nil)}
+	var diags diag.Diagnostics
+	d.noteAssignmentToNewUser(ctx, "prt_1", "usr_new", path.Root("role"), &diags) // no new users planned: nothing read
+	d.noteNewAuthoritativeUser("prt_1", "Twice@ACME.test")
+	d.users.wrote(&api.User{ID: "usr_new", PartnerID: "prt_1", Email: "twice@acme.test"}) // the apply created it
+	d.users.wrote(&api.User{ID: "usr_other", PartnerID: "prt_1", Email: "other@acme.test"})
+	d.users.wrote(&api.User{ID: "usr_elsewhere", PartnerID: "prt_2", Email: "twice@acme.test"})
+	d.noteAssignmentToNewUser(ctx, "prt_1", "usr_other", path.Root("role"), &diags)
+	d.noteAssignmentToNewUser(ctx, "prt_2", "usr_elsewhere", path.Root("role"), &diags)
+	if len(diags) != 0 {
+		t.Fatalf("other users: got %v, want nothing", diags)
+	}
+	d.noteAssignment("usr_new", api.RoleReadOnly, path.Root("role"), &diags)
+	d.noteAssignmentToNewUser(ctx, "prt_1", "usr_new", path.Root("role"), &diags)
+	if diags.HasError() || diags.WarningsCount() != 1 || diags.Warnings()[0].Summary() != "Roles managed twice" ||
+		!strings.Contains(diags.Warnings()[0].Detail(), "usr_new (twice@acme.test)") {
+		t.Fatalf("the new user: got %v, want one warning \"Roles managed twice\" naming it", diags)
+	}
+	// Once the id is known to be managed authoritatively, noteAssignment
+	// warns, and the email is not matched again.
+	diags = nil
+	d.noteAuthoritativeRoles("usr_new", path.Root("roles"), &diags)
+	diags = nil
+	d.noteAssignment("usr_new", api.RoleMember, path.Root("role"), &diags)
+	d.noteAssignmentToNewUser(ctx, "prt_1", "usr_new", path.Root("role"), &diags)
+	if diags.WarningsCount() != 1 {
+		t.Fatalf("known by id: got %v, want the one warning of noteAssignment", diags)
 	}
 }
 
