@@ -1,10 +1,14 @@
 package portalserver_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/portalserver"
 	"github.com/partnerportal/terraform-provider-portal/internal/portaltest"
 )
 
@@ -98,4 +102,53 @@ func hasField(p api.Problem, field string) bool {
 		}
 	}
 	return false
+}
+
+// restartable is a portald on a database file of the test's own, which the
+// test stops and starts again to see what survives a restart.
+type restartable struct {
+	*portaltest.Env
+	t    *testing.T
+	db   string
+	srv  *portalserver.Server
+	http *httptest.Server
+	boot *portalserver.BootstrapResult // the partner Acme and its owner's token
+}
+
+func newRestartable(t *testing.T) *restartable {
+	r := &restartable{Env: &portaltest.Env{}, t: t, db: filepath.Join(t.TempDir(), "portal.db")}
+	r.start()
+	boot, err := r.srv.Bootstrap(context.Background(), portalserver.BootstrapOptions{PartnerName: "Acme", OwnerEmail: "owner@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.boot = boot
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *restartable) start() {
+	s, err := portalserver.Open(context.Background(), portalserver.Config{DBPath: r.db}) // migrations again: a no-op
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.srv, r.http = s, httptest.NewServer(portaltest.Conformance(r.t, s.Handler()))
+	r.URL = r.http.URL
+}
+
+func (r *restartable) stop() {
+	if r.srv == nil {
+		return
+	}
+	r.http.Close()
+	if err := r.srv.Close(); err != nil {
+		r.t.Fatal(err)
+	}
+	r.srv = nil
+}
+
+// restart stops portald and opens the same database again.
+func (r *restartable) restart() {
+	r.stop()
+	r.start()
 }

@@ -59,33 +59,11 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 }
 
 func TestNothingLostAcrossRestart(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "portal.db")
-	ctx := context.Background()
-	s, err := portalserver.Open(ctx, portalserver.Config{DBPath: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := s.Bootstrap(ctx, portalserver.BootstrapOptions{PartnerName: "Acme", OwnerEmail: "owner@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(portaltest.Conformance(t, s.Handler()))
-	env := &portaltest.Env{URL: ts.URL}
+	env := newRestartable(t)
+	boot := env.boot
 	res := env.Do(t, boot.Token, http.MethodPost, "/v1/partners/"+boot.PartnerID+"/users", api.UserCreate{Email: "kept@acme.test", Roles: []string{api.RoleMember}})
 	wantStatus(t, res, http.StatusCreated)
-	ts.Close()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s2, err := portalserver.Open(ctx, portalserver.Config{DBPath: db}) // migrations run again: a no-op
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	ts2 := httptest.NewServer(portaltest.Conformance(t, s2.Handler()))
-	defer ts2.Close()
-	env.URL = ts2.URL
+	env.restart()
 	var list api.UserList
 	env.Do(t, boot.Token, http.MethodGet, "/v1/partners/"+boot.PartnerID+"/users?email=kept@acme.test", nil).Decode(t, &list)
 	if len(list.Users) != 1 || list.Users[0].Roles[0] != api.RoleMember {

@@ -1,17 +1,13 @@
 package portalserver_test
 
 import (
-	"context"
 	"encoding/base64"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
-	"github.com/partnerportal/terraform-provider-portal/internal/portalserver"
 	"github.com/partnerportal/terraform-provider-portal/internal/portaltest"
 )
 
@@ -67,18 +63,8 @@ func TestBodyWithoutContentTypeIs415(t *testing.T) {
 // Page tokens are signed: the server takes back only the ones it issued,
 // each on the list it came from, also after a restart.
 func TestPageTokensAreSignedAndSurviveRestart(t *testing.T) {
-	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "portal.db")
-	s, err := portalserver.Open(ctx, portalserver.Config{DBPath: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := s.Bootstrap(ctx, portalserver.BootstrapOptions{PartnerName: "Acme", OwnerEmail: "owner@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(portaltest.Conformance(t, s.Handler()))
-	env := &portaltest.Env{URL: ts.URL}
+	env := newRestartable(t)
+	boot := env.boot
 	users := "/v1/partners/" + boot.PartnerID + "/users"
 	for _, email := range []string{"a@acme.test", "b@acme.test"} {
 		wantStatus(t, env.Do(t, boot.Token, http.MethodPost, users, api.UserCreate{Email: email}), http.StatusCreated)
@@ -104,19 +90,7 @@ func TestPageTokensAreSignedAndSurviveRestart(t *testing.T) {
 	// Another list's token is refused too.
 	wantProblem(t, env.Do(t, boot.Token, http.MethodGet, "/v1/partners/"+boot.PartnerID+"/invites?page_token="+token, nil),
 		http.StatusBadRequest, api.CodeInvalidRequest)
-	ts.Close()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s2, err := portalserver.Open(ctx, portalserver.Config{DBPath: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	ts2 := httptest.NewServer(portaltest.Conformance(t, s2.Handler()))
-	defer ts2.Close()
-	env.URL = ts2.URL
+	env.restart()
 	var next api.UserList
 	res := env.Do(t, boot.Token, http.MethodGet, users+"?page_size=1&page_token="+token, nil)
 	wantStatus(t, res, http.StatusOK)
