@@ -28,7 +28,7 @@ func TestAccInvite_removingResendTriggersDoesNotResend(t *testing.T) {
 			Check: func(*terraform.State) error {
 				out, err := a.client.Dev.Outbox(context.Background(), email)
 				if err != nil || len(out.Messages) != sends {
-					return fmt.Errorf("%d mails to %s, want %d (%v)", len(out.Messages), email, sends, err)
+					return fmt.Errorf("%d mails to %s, want %d (%w)", len(out.Messages), email, sends, err)
 				}
 				return nil
 			},
@@ -48,28 +48,29 @@ func TestAccInvite_removingResendTriggersDoesNotResend(t *testing.T) {
 }
 
 func TestResendTriggered(t *testing.T) {
-	m := func(kv ...string) types.Map {
+	m := func(kv ...[2]string) types.Map {
 		elems := map[string]attr.Value{}
-		for i := 0; i < len(kv); i += 2 {
-			elems[kv[i]] = types.StringValue(kv[i+1])
+		for _, e := range kv {
+			elems[e[0]] = types.StringValue(e[1])
 		}
 		return types.MapValueMust(types.StringType, elems)
 	}
+	r1, r2, s1 := [2]string{"r", "1"}, [2]string{"r", "2"}, [2]string{"s", "1"}
 	null := types.MapNull(types.StringType)
 	for _, c := range []struct {
 		name        string
 		plan, state types.Map
 		want        bool
 	}{
-		{"unchanged", m("r", "1"), m("r", "1"), false},
-		{"value changed", m("r", "2"), m("r", "1"), true},
-		{"key added", m("r", "1", "s", "1"), m("r", "1"), true},
-		{"key removed", m("r", "1"), m("r", "1", "s", "1"), false},
-		{"emptied", m(), m("r", "1"), false},
-		{"removed", null, m("r", "1"), false},
-		{"first set", m("r", "1"), null, true},
-		{"unknown", types.MapUnknown(types.StringType), m("r", "1"), true},
-		{"unknown value", types.MapValueMust(types.StringType, map[string]attr.Value{"r": types.StringUnknown()}), m("r", "1"), true},
+		{"unchanged", m(r1), m(r1), false},
+		{"value changed", m(r2), m(r1), true},
+		{"key added", m(r1, s1), m(r1), true},
+		{"key removed", m(r1), m(r1, s1), false},
+		{"emptied", m(), m(r1), false},
+		{"removed", null, m(r1), false},
+		{"first set", m(r1), null, true},
+		{"unknown", types.MapUnknown(types.StringType), m(r1), true},
+		{"unknown value", types.MapValueMust(types.StringType, map[string]attr.Value{"r": types.StringUnknown()}), m(r1), true},
 	} {
 		if got := resendTriggered(c.plan, c.state); got != c.want {
 			t.Errorf("%s: resendTriggered = %v, want %v", c.name, got, c.want)

@@ -230,13 +230,16 @@ func TestAccDataSourcePartnerUsers_emailDomainNotADomainFailsAtPlan(t *testing.T
 }
 
 func TestValidEmailDomain(t *testing.T) {
-	v := validEmailDomain()
-	for s, ok := range map[string]bool{
+	v, ok := validEmailDomain().(stringCheck)
+	if !ok {
+		t.Fatalf("validEmailDomain is a %T, want a stringCheck", validEmailDomain())
+	}
+	for s, want := range map[string]bool{
 		"acme.com": true, "@Other.TEST": true, "sub.acme.co.uk": true, "bücher.example": true,
 		"acme": false, "": false, "@": false, "@@acme.com": false, "a@acme.com": false, "acme.com.": false, "ac me.com": false, " acme.com": false,
 	} {
-		if got := v.(stringCheck).check(s) == ""; got != ok {
-			t.Errorf("validEmailDomain(%q) accepts = %v, want %v", s, got, ok)
+		if got := v.check(s) == ""; got != want {
+			t.Errorf("validEmailDomain(%q) accepts = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -61,7 +61,7 @@ resource "portal_partner_user" "test" {
 						return fmt.Errorf("user holds %v on the server, want [invoicing]", u.Roles)
 					}
 					if _, err := a.client.Roles.Get(context.Background(), a.PartnerID, "billing"); !errors.Is(err, client.ErrNotFound) {
-						return fmt.Errorf("the old role billing: %v, want it deleted", err)
+						return fmt.Errorf("the old role billing: %w, want it deleted", err)
 					}
 					return nil
 				},

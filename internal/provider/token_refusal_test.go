@@ -15,11 +15,11 @@ import (
 func TestTokenRefusal_firstInFullThenShort(t *testing.T) {
 	var r tokenRefusal
 	other := &client.APIError{StatusCode: 404, Code: "not_found"}
-	if err := r.note(other); err != other || r.check() != nil {
+	if err := r.note(other); !errors.Is(err, other) || r.check() != nil {
 		t.Fatalf("a 404: note = %v, check = %v; want it unchanged and no refusal", err, r.check())
 	}
 	first := &client.APIError{StatusCode: 401, Code: "unauthenticated", Detail: "token not recognised", RequestID: "req_1"}
-	if err := r.note(first); err != first {
+	if err := r.note(first); !errors.Is(err, first) {
 		t.Fatalf("first 401: note = %v, want it in full", err)
 	}
 	second := &client.APIError{StatusCode: 401, Code: "unauthenticated", RequestID: "req_2"}
@@ -32,7 +32,7 @@ func TestTokenRefusal_firstInFullThenShort(t *testing.T) {
 		t.Fatal("firstRefusal: want true for the first 401 only")
 	}
 	var none *tokenRefusal // a userIndex without a run's refusal
-	if none.check() != nil || none.note(second) != second {
+	if none.check() != nil || !errors.Is(none.note(second), second) {
 		t.Fatal("a nil tokenRefusal refuses nothing and changes nothing")
 	}
 }
