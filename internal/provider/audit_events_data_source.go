@@ -130,7 +130,7 @@ func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 	pages := client.Pages(ctx, func(ctx context.Context, token string) ([]api.AuditEvent, string, error) {
 		opts.PageToken = token
-		page, err := d.data.client.Audit.List(ctx, pid, opts)
+		page, err := throughRefusal(&d.data.auth, func() (*api.AuditEventList, error) { return d.data.client.Audit.List(ctx, pid, opts) })
 		if err != nil {
 			return nil, "", err
 		}

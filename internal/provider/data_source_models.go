@@ -42,7 +42,7 @@ func readList[T any](ctx context.Context, d *providerData, config tfsdk.Config, 
 	if !ok {
 		return nil, false
 	}
-	items, err := list(ctx, pid)
+	items, err := throughRefusal(&d.auth, func() ([]T, error) { return list(ctx, pid) })
 	if addAPIError(diags, "Unable to list "+what, what+" of partner "+pid, err) {
 		return nil, false
 	}

@@ -197,7 +197,9 @@ func (r *inviteResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	inv, err := r.data.client.Invites.Get(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
+	inv, err := throughRefusal(&r.data.auth, func() (*api.Invite, error) {
+		return r.data.client.Invites.Get(ctx, state.PartnerID.ValueString(), state.ID.ValueString())
+	})
 	if errors.Is(err, client.ErrNotFound) || (err == nil && inv.Status == api.InviteRevoked) {
 		resp.State.RemoveResource(ctx) // gone or revoked outside Terraform: planned as a new invite
 		return

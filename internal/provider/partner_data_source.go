@@ -6,6 +6,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
 var _ datasource.DataSourceWithConfigure = &partnerDataSource{}
@@ -64,7 +66,7 @@ func (d *partnerDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if !ok {
 		return
 	}
-	p, err := d.data.client.Partners.Get(ctx, pid)
+	p, err := throughRefusal(&d.data.auth, func() (*api.Partner, error) { return d.data.client.Partners.Get(ctx, pid) })
 	if addAPIError(&resp.Diagnostics, "Unable to read partner", "partner "+pid, err) {
 		return
 	}

@@ -64,7 +64,9 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	var u *api.User
 	if email := cfg.Email.ValueString(); email != "" {
-		list, err := d.data.client.Users.List(ctx, pid, api.UserListOptions{Email: email})
+		list, err := throughRefusal(&d.data.auth, func() (*api.UserList, error) {
+			return d.data.client.Users.List(ctx, pid, api.UserListOptions{Email: email})
+		})
 		if addAPIError(&resp.Diagnostics, "Unable to find partner user", "looking up "+email+" in partner "+pid, err) {
 			return
 		}
@@ -78,7 +80,7 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	} else {
 		id := cfg.ID.ValueString()
 		var err error
-		u, err = d.data.client.Users.Get(ctx, pid, id)
+		u, err = throughRefusal(&d.data.auth, func() (*api.User, error) { return d.data.client.Users.Get(ctx, pid, id) })
 		if errors.Is(err, client.ErrNotFound) || (err == nil && u.Status == api.UserDeleted) {
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "Partner user not found",
 				fmt.Sprintf("Partner %s has no user %s, or it was removed (soft-deleted).", pid, id))

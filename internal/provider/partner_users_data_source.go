@@ -97,11 +97,13 @@ func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if !ok || (!m.Role.IsNull() && !d.data.checkRoleFilter(ctx, pid, m.Role.ValueString(), path.Root("role"), &resp.Diagnostics)) {
 		return
 	}
-	users, err := d.data.client.Users.ListAll(ctx, pid, api.UserListOptions{
-		Role:           m.Role.ValueString(),
-		Status:         m.Status.ValueString(),
-		EmailDomain:    m.EmailDomain.ValueString(),
-		IncludeDeleted: m.IncludeDeleted.ValueBool(),
+	users, err := throughRefusal(&d.data.auth, func() ([]api.User, error) {
+		return d.data.client.Users.ListAll(ctx, pid, api.UserListOptions{
+			Role:           m.Role.ValueString(),
+			Status:         m.Status.ValueString(),
+			EmailDomain:    m.EmailDomain.ValueString(),
+			IncludeDeleted: m.IncludeDeleted.ValueBool(),
+		})
 	})
 	if addAPIError(&resp.Diagnostics, "Unable to list partner users", "partner users of partner "+pid, err) {
 		return

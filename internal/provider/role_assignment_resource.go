@@ -133,7 +133,7 @@ func (r *roleAssignmentResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	pid, userID, role := plan.PartnerID.ValueString(), plan.UserID.ValueString(), plan.Role.ValueString()
-	g, err := r.data.client.Grants.Grant(ctx, pid, userID, role)
+	g, err := throughRefusal(&r.data.auth, func() (*api.Grant, error) { return r.data.client.Grants.Grant(ctx, pid, userID, role) })
 	r.data.users.changed(pid, userID)
 	if r.addGrantError(ctx, &resp.Diagnostics, pid, userID, role, err) {
 		return
@@ -163,7 +163,8 @@ func (r *roleAssignmentResource) Read(ctx context.Context, req resource.ReadRequ
 	if !state.GrantedAt.IsNull() && !state.GrantedAt.IsUnknown() {
 		return // held, and when and by whom it was granted does not change
 	}
-	list, err := r.data.client.Grants.List(ctx, pid, userID) // an import: fill in granted_at and granted_by
+	// An import: fill in granted_at and granted_by.
+	list, err := throughRefusal(&r.data.auth, func() (*api.GrantList, error) { return r.data.client.Grants.List(ctx, pid, userID) })
 	if addAPIError(&resp.Diagnostics, "Unable to read role assignment", fmt.Sprintf("roles of user %s of partner %s", userID, pid), err) {
 		return
 	}
@@ -188,7 +189,7 @@ func (r *roleAssignmentResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	pid, userID, role := state.PartnerID.ValueString(), state.UserID.ValueString(), state.Role.ValueString()
-	err := r.data.client.Grants.Revoke(ctx, pid, userID, role)
+	err := r.data.auth.do(func() error { return r.data.client.Grants.Revoke(ctx, pid, userID, role) })
 	r.data.users.changed(pid, userID)
 	if client.IsCode(err, api.CodeUserDeleted) || errors.Is(err, client.ErrNotFound) {
 		return // the user was removed, and with it all access, or the grant is already gone

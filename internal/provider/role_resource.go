@@ -249,7 +249,7 @@ func (r *roleResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	pid, key := state.PartnerID.ValueString(), state.Key.ValueString()
-	ro, err := r.data.client.Roles.Get(ctx, pid, key)
+	ro, err := throughRefusal(&r.data.auth, func() (*api.Role, error) { return r.data.client.Roles.Get(ctx, pid, key) })
 	if errors.Is(err, client.ErrNotFound) {
 		resp.State.RemoveResource(ctx) // deleted outside Terraform: plan creates it again
 		return

@@ -66,3 +66,22 @@ func (t *tokenRefusal) note(err error) error {
 func firstRefusal(err error) bool {
 	return errors.Is(err, client.ErrUnauthenticated) && !errors.Is(err, errTokenRefused)
 }
+
+// do makes a call to the portal unless the token was refused, and turns a
+// 401 after the run's first one into errTokenRefused (see note).
+func (t *tokenRefusal) do(call func() error) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	return t.note(call())
+}
+
+// throughRefusal is do for a call that returns a value.
+func throughRefusal[T any](t *tokenRefusal, call func() (T, error)) (T, error) {
+	var v T
+	err := t.do(func() (err error) {
+		v, err = call()
+		return err
+	})
+	return v, err
+}

@@ -72,23 +72,72 @@ func TestAccTokenRefusal_onePlanErrorForThreeUsers(t *testing.T) {
 	}
 }
 
-// Three users in state, refreshed with a wrong token: the shared read of the
-// partner's users is refused once, and so is reported once.
-func TestAccTokenRefusal_oneRefreshErrorForThreeUsers(t *testing.T) {
+// A user, a role assignment and a role in state, refreshed with a wrong
+// token: the shared read of the partner's users is refused once, the role's
+// read is not sent, and so the 401 is reported once.
+func TestAccTokenRefusal_oneRefreshErrorForThreeResources(t *testing.T) {
 	a := newAcc(t)
+	bo := a.user("bo@refused.test")
+	config := func(token string) string {
+		return a.provider(token) + fmt.Sprintf(`
+resource "portal_partner_user" "ana" {
+  email = "ana@refused.test"
+  roles = ["member"]
+}
+resource "portal_role_assignment" "bo" {
+  user_id = %q
+  role    = "read_only"
+}
+resource "portal_role" "billing" {
+  key         = "billing"
+  name        = "Billing"
+  rank        = 30
+  permissions = ["data.read"]
+}
+`, bo.ID)
+	}
 	var seen bool
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6,
 		ErrorCheck:               countRefusals(t, 2, &seen),
 		Steps: []resource.TestStep{
-			{Config: a.provider("") + threeUsers},
-			{Config: a.provider("ptk_wrong") + threeUsers, PlanOnly: true},
+			{Config: config("")},
+			{Config: config("ptk_wrong"), PlanOnly: true},
 			// Destroy needs a token the portal takes.
-			{Config: a.provider("") + threeUsers},
+			{Config: config("")},
 		},
 	})
 	if !seen {
 		t.Fatal("the refresh with a wrong token did not fail")
+	}
+}
+
+// A user, a role assignment and a data source, planned with a wrong token:
+// one full 401 for the three kinds.
+func TestAccTokenRefusal_onePlanErrorForThreeKinds(t *testing.T) {
+	a := newAcc(t)
+	held := a.user("held@refused.test", "member")
+	var seen bool
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		ErrorCheck:               countRefusals(t, 2, &seen),
+		Steps: []resource.TestStep{{
+			Config: a.provider("ptk_wrong") + fmt.Sprintf(`
+resource "portal_partner_user" "ana" {
+  email = "ana@refused.test"
+  roles = ["member"]
+}
+resource "portal_role_assignment" "held" {
+  user_id = %q
+  role    = "read_only"
+}
+data "portal_partner_users" "all" {}
+`, held.ID),
+			PlanOnly: true,
+		}},
+	})
+	if !seen {
+		t.Fatal("the plan with a wrong token did not fail")
 	}
 }
 
