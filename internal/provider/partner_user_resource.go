@@ -193,6 +193,9 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	}
 	if rolesConfigured(req.Config.Raw) {
 		r.data.noteAuthoritativeRoles(plan.ID.ValueString(), path.Root("roles"), &resp.Diagnostics)
+		if plan.ID.IsUnknown() {
+			r.data.noteNewAuthoritativeUser(plan.PartnerID.ValueString(), plan.Email.ValueString())
+		}
 	}
 	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
 		return

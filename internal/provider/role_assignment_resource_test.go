@@ -407,3 +407,27 @@ func TestRoleAssignment_grantToRemovedUserError(t *testing.T) {
 		t.Fatalf("got %T %q: %q", diags[0], diags[0].Summary(), diags[0].Detail())
 	}
 }
+
+// The warning comes with the first apply, where the user and its grant are
+// created together and the user's id is unknown at plan: the grant, planned
+// again once the user exists, is matched to it by email.
+func TestAccRoleAssignment_managedTwiceWarnsAtFirstApply(t *testing.T) {
+	_, newDir := adoptionWorld(t)
+	tf := newDir(`
+resource "portal_partner_user" "u" {
+  email      = "Twice.First@acme.test"
+  first_name = "Twice"
+  last_name  = "First"
+  roles      = ["member"]
+}
+
+resource "portal_role_assignment" "a" {
+  user_id = portal_partner_user.u.id
+  role    = "read_only"
+}
+`)
+	out := tf.mustRun(t, "apply", "-auto-approve")
+	if !strings.Contains(out, "Roles managed twice") || !strings.Contains(strings.ToLower(out), "twice.first@acme.test") {
+		t.Fatalf("first apply: want the warning \"Roles managed twice\" naming the user, got:\n%s", out)
+	}
+}
