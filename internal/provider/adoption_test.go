@@ -49,20 +49,9 @@ func existingTeam(t *testing.T, c *client.Client, partnerID string) []api.User {
 // state checks cannot read the string keys of for_each resources.
 func adoptionWorld(t *testing.T) (team []api.User, dir func(config string) *tfDir) {
 	t.Helper()
-	newAcc(t) // the TF_ACC and terraform checks
-	tmp := t.TempDir()
-	providerDir, bin := binaries(t)
-	db := filepath.Join(tmp, "portal.db")
-	boot := bootstrapFile(t, db)
-	pd := &portaldProcess{bin: bin, db: db}
-	pd.start(t)
-	c, err := client.New(client.Config{Endpoint: "http://" + pd.addr, Token: boot.Token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return existingTeam(t, c, boot.PartnerID), func(config string) *tfDir {
-		return newTFDir(t, providerDir, "provider \"portal\" {}\n"+config,
-			"PORTAL_ENDPOINT=http://"+pd.addr, "PORTAL_API_TOKEN="+boot.Token, "PORTAL_PARTNER_ID="+boot.PartnerID)
+	w := startProcessWorld(t)
+	return existingTeam(t, w.client(t), w.boot.PartnerID), func(config string) *tfDir {
+		return w.tfDir(t, "provider \"portal\" {}\n"+config)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
-	"github.com/partnerportal/terraform-provider-portal/internal/client"
 )
 
 // TestAccCrash_portaldKilledMidApply kills portald with SIGKILL while an
@@ -23,15 +22,9 @@ import (
 // whatever the first apply's outcome, a second apply converges, the next
 // plan is empty, nobody exists twice, and SQLite's integrity check passes.
 func TestAccCrash_portaldKilledMidApply(t *testing.T) {
-	newAcc(t) // the TF_ACC and terraform checks
-	dir := t.TempDir()
-	providerDir, bin := binaries(t)
-	db := filepath.Join(dir, "portal.db")
-	boot := bootstrapFile(t, db)
-	pd := &portaldProcess{bin: bin, db: db}
-	pd.start(t)
-
-	tf := newTFDir(t, providerDir, `
+	w := startProcessWorld(t)
+	pd := w.portald
+	tf := w.tfDir(t, `
 provider "portal" {
   max_retries = 10
 }
@@ -40,7 +33,7 @@ resource "portal_partner_user" "crash" {
   email = format("person%03d@crash.test", count.index)
   roles = ["member"]
 }
-`, "PORTAL_ENDPOINT=http://"+pd.addr, "PORTAL_API_TOKEN="+boot.Token, "PORTAL_PARTNER_ID="+boot.PartnerID)
+`)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -66,16 +59,12 @@ resource "portal_partner_user" "crash" {
 		t.Fatalf("the plan after converging is not empty (exit %d):\n%s", code, output)
 	}
 
-	c, err := client.New(client.Config{Endpoint: "http://" + pd.addr, Token: boot.Token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := c.Users.ListAll(context.Background(), boot.PartnerID, api.UserListOptions{EmailDomain: "crash.test", IncludeDeleted: true})
+	users, err := w.client(t).Users.ListAll(context.Background(), w.boot.PartnerID, api.UserListOptions{EmailDomain: "crash.test", IncludeDeleted: true})
 	if err != nil || len(users) != 150 {
 		t.Fatalf("%d users @crash.test after convergence (%v), want 150", len(users), err)
 	}
 	var integrity string
-	sqlDB, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	sqlDB, err := sql.Open("sqlite", "file:"+pd.db+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,19 +78,11 @@ resource "portal_partner_user" "crash" {
 // TF_LOG=TRACE and checks that the API token appears in neither terraform's
 // log (which holds the provider's log too) nor the state file.
 func TestAccSecurity_tokenNeverInLogsOrState(t *testing.T) {
-	newAcc(t)
-	dir := t.TempDir()
-	providerDir, bin := binaries(t)
-	db := filepath.Join(dir, "portal.db")
-	boot := bootstrapFile(t, db)
-	pd := &portaldProcess{bin: bin, db: db}
-	pd.start(t)
-	logFile := filepath.Join(dir, "trace.log")
-	tf := newTFDir(t, providerDir, userConfig(`
+	w := startProcessWorld(t)
+	logFile := filepath.Join(w.dir, "trace.log")
+	tf := w.tfDir(t, userConfig(`
   email = "secret-keeper@acme.test"
-  roles = ["member"]`),
-		"PORTAL_ENDPOINT=http://"+pd.addr, "PORTAL_API_TOKEN="+boot.Token, "PORTAL_PARTNER_ID="+boot.PartnerID,
-		"TF_LOG=TRACE", "TF_LOG_PATH="+logFile)
+  roles = ["member"]`), "TF_LOG=TRACE", "TF_LOG_PATH="+logFile)
 	for _, args := range [][]string{{"apply", "-auto-approve", "-input=false"}, {"plan", "-input=false"}} {
 		if code, out := tf.run(t, args...); code != 0 {
 			t.Fatalf("terraform %v: exit %d\n%s", args, code, out)
@@ -115,7 +96,7 @@ func TestAccSecurity_tokenNeverInLogsOrState(t *testing.T) {
 	if err != nil || !json.Valid(state) {
 		t.Fatalf("state: %v", err)
 	}
-	secret := strings.TrimPrefix(boot.Token, "ptk_")
+	secret := strings.TrimPrefix(w.boot.Token, "ptk_")
 	for name, b := range map[string][]byte{"TRACE log": logs, "state": state} {
 		if bytes.Contains(b, []byte(secret)) {
 			t.Fatalf("the API token appears in the %s", name)

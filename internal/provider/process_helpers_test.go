@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
 	"github.com/partnerportal/terraform-provider-portal/internal/portalserver"
 )
 
@@ -77,6 +78,46 @@ func writeCLIConfig(t *testing.T, providerDir string) string {
 		t.Fatal(err)
 	}
 	return rc
+}
+
+// processWorld is portald run as a process on a fresh database in a
+// temporary folder, and the provider built for terraform processes.
+type processWorld struct {
+	dir         string // the temporary folder, which holds the database
+	providerDir string
+	boot        *portalserver.BootstrapResult
+	portald     *portaldProcess
+}
+
+// startProcessWorld skips t unless it may run acceptance tests, then starts
+// portald on a new database with a partner and its owner.
+func startProcessWorld(t *testing.T) *processWorld {
+	t.Helper()
+	requireAcc(t)
+	dir := t.TempDir()
+	providerDir, bin := binaries(t)
+	db := filepath.Join(dir, "portal.db")
+	w := &processWorld{dir: dir, providerDir: providerDir, boot: bootstrapFile(t, db), portald: &portaldProcess{bin: bin, db: db}}
+	w.portald.start(t)
+	return w
+}
+
+// tfDir is a working directory for config whose provider finds portald, the
+// owner's token and the partner in the environment, with env added to it.
+func (w *processWorld) tfDir(t *testing.T, config string, env ...string) *tfDir {
+	t.Helper()
+	return newTFDir(t, w.providerDir, config, append([]string{"PORTAL_ENDPOINT=http://" + w.portald.addr,
+		"PORTAL_API_TOKEN=" + w.boot.Token, "PORTAL_PARTNER_ID=" + w.boot.PartnerID}, env...)...)
+}
+
+// client is a client of portald acting as the partner's owner.
+func (w *processWorld) client(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{Endpoint: "http://" + w.portald.addr, Token: w.boot.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // portaldProcess is a portald serving a database file on a fixed address.
