@@ -382,6 +382,84 @@ const (
 	CodeInternal             = "internal"               // 500
 )
 
+// ProblemType is the type of every problem portald sends: the problem is
+// named by its code, and its title is the status's reason phrase (RFC 9457
+// section 4.2.1).
+const ProblemType = "about:blank"
+
+// Field error codes: what is wrong with one field, FieldError.Code. The
+// vocabulary is closed: api/openapi.yaml lists exactly these as the enum of
+// FieldError.code, and the field says which value it is about (an email or
+// a phone that is not valid is invalid, on the field email or phone).
+const (
+	FieldInvalid      = "invalid"       // not a valid value: format, length, or not one of the values allowed
+	FieldInvalidText  = "invalid_text"  // a control or bidirectional formatting character
+	FieldTooLong      = "too_long"      // over the field's length limit
+	FieldTooPrecise   = "too_precise"   // a time finer than a microsecond
+	FieldOutOfRange   = "out_of_range"  // a number outside the field's range
+	FieldInPast       = "in_past"       // a time that must be in the future
+	FieldSize         = "size"          // a list with too few or too many items
+	FieldDuplicate    = "duplicate"     // the same value as an earlier item of the list
+	FieldConflict     = "conflict"      // cannot be given together with another field
+	FieldUnknownRole  = "unknown_role"  // no such role in the partner
+	FieldUnknownUser  = "unknown_user"  // no such live user in the partner
+	FieldNotHeld      = "not_held"      // a permission the caller's own role does not hold
+	FieldAboveCeiling = "above_ceiling" // on 403 role_above_ceiling: the role or rank above the caller's ceiling
+	FieldEmailTaken   = CodeEmailTaken  // on 409 email_taken: the email
+	FieldUserDeleted  = CodeUserDeleted // on 409 user_deleted: the email
+)
+
+// FieldCodes lists every field error code.
+var FieldCodes = []string{
+	FieldInvalid, FieldInvalidText, FieldTooLong, FieldTooPrecise, FieldOutOfRange, FieldInPast, FieldSize,
+	FieldDuplicate, FieldConflict, FieldUnknownRole, FieldUnknownUser, FieldNotHeld, FieldAboveCeiling,
+	FieldEmailTaken, FieldUserDeleted,
+}
+
+// Audit event actions, AuditEvent.Action: the enum of AuditEvent.action in
+// api/openapi.yaml.
+const (
+	AuditPartnerCreated    = "partner.created"
+	AuditPartnerUpdated    = "partner.updated"
+	AuditRoleCreated       = "role.created"
+	AuditRoleUpdated       = "role.updated"
+	AuditRoleDeleted       = "role.deleted"
+	AuditUserCreated       = "user.created" // by a create, an accepted invite or bootstrap
+	AuditUserUpdated       = "user.updated"
+	AuditUserDeleted       = "user.deleted"
+	AuditUserRestored      = "user.restored"
+	AuditUserPasswordSet   = "user.password_set"
+	AuditUserRolesReplaced = "user.roles_replaced" // PUT .../roles
+	AuditUserRoleGranted   = "user.role_granted"
+	AuditUserRoleRevoked   = "user.role_revoked"
+	AuditInviteCreated     = "invite.created"
+	AuditInviteUpdated     = "invite.updated"
+	AuditInviteResent      = "invite.resent"
+	AuditInviteRevoked     = "invite.revoked"
+	AuditInviteAccepted    = "invite.accepted"
+	AuditTokenCreated      = "token.created"
+)
+
+// AuditActions lists every audit event action.
+var AuditActions = []string{
+	AuditPartnerCreated, AuditPartnerUpdated, AuditRoleCreated, AuditRoleUpdated, AuditRoleDeleted,
+	AuditUserCreated, AuditUserUpdated, AuditUserDeleted, AuditUserRestored, AuditUserPasswordSet,
+	AuditUserRolesReplaced, AuditUserRoleGranted, AuditUserRoleRevoked, AuditInviteCreated, AuditInviteUpdated,
+	AuditInviteResent, AuditInviteRevoked, AuditInviteAccepted, AuditTokenCreated,
+}
+
+// Audit event target types, AuditEvent.TargetType.
+const (
+	TargetPartner = "partner"
+	TargetRole    = "role"
+	TargetUser    = "user"
+	TargetInvite  = "invite"
+	TargetToken   = "token"
+)
+
+// AuditTargetTypes lists every audit event target type.
+var AuditTargetTypes = []string{TargetPartner, TargetRole, TargetUser, TargetInvite, TargetToken}
+
 // Dev-mode types (portald --dev only).
 
 // OutboxMessage is one mail the portal sent.

@@ -80,7 +80,9 @@ type APIError struct {
 	// problem, Detail holds its first 512 bytes.
 	Title  string
 	Detail string
-	// FieldErrors lists the invalid fields of a 422 validation_failed.
+	// FieldErrors lists the invalid fields of a 422 validation_failed (and
+	// the email of a 409 email_taken or user_deleted, the role of a 403
+	// role_above_ceiling); each Code is one of api.FieldCodes.
 	FieldErrors []api.FieldError
 	// RequestID is the server's X-Request-Id, to quote when asking for help.
 	RequestID string

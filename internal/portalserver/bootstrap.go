@@ -37,7 +37,7 @@ func (s *Server) Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapR
 	if !o.Operator {
 		var fe fieldErrors
 		if !api.ValidEmail(o.OwnerEmail) {
-			fe.add("owner-email", "invalid", "%q is not a valid email address", o.OwnerEmail)
+			fe.add("owner-email", api.FieldInvalid, "%q is not a valid email address", o.OwnerEmail)
 		}
 		if err := validatePartner(&o.PartnerName, nil); err != nil {
 			return nil, fmt.Errorf("bootstrap: %w", err)
@@ -76,8 +76,8 @@ func (s *Server) Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapR
 		}
 		res = BootstrapResult{PartnerID: pt.ID, UserID: u.ID, TokenID: tok.ID, Token: tok.Token}
 		return errors.Join(
-			v.audit(actor, change{partnerID: pt.ID, action: "partner.created", targetType: "partner", targetID: pt.ID, after: pt}),
-			v.audit(actor, userChange(u, "user.created", nil, u)),
+			v.audit(actor, change{partnerID: pt.ID, action: api.AuditPartnerCreated, targetType: api.TargetPartner, targetID: pt.ID, after: pt}),
+			v.audit(actor, userChange(u, api.AuditUserCreated, nil, u)),
 		)
 	})
 	if err != nil {

@@ -134,7 +134,7 @@ func (q *query) boolean(name string) bool {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		q.errs.add(name, "invalid", "must be true or false")
+		q.errs.add(name, api.FieldInvalid, "must be true or false")
 	}
 	return b
 }
@@ -146,7 +146,7 @@ func (q *query) time(name string) *time.Time {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		q.errs.add(name, "invalid", "must be an RFC 3339 time")
+		q.errs.add(name, api.FieldInvalid, "must be an RFC 3339 time")
 		return nil
 	}
 	checkMicros(&q.errs, name, &t)
@@ -160,7 +160,7 @@ func (q *query) pageSize() int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 500 {
-		q.errs.add("page_size", "invalid", "must be a whole number from 1 to 500")
+		q.errs.add("page_size", api.FieldInvalid, "must be a whole number from 1 to 500")
 		return 100
 	}
 	return n
@@ -176,7 +176,7 @@ func (q *query) oneOf(name string, allowed ...string) string {
 			return v
 		}
 	}
-	q.errs.add(name, "invalid", "must be one of %s", strings.Join(allowed, ", "))
+	q.errs.add(name, api.FieldInvalid, "must be one of %s", strings.Join(allowed, ", "))
 	return ""
 }
 

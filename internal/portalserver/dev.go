@@ -21,7 +21,7 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request, _ *princip
 		return err
 	}
 	if in.Seconds <= 0 {
-		return (fieldErrors{{Field: "seconds", Code: "out_of_range", Message: "must be positive: the test clock only moves forward"}}).err()
+		return (fieldErrors{{Field: "seconds", Code: api.FieldOutOfRange, Message: "must be positive: the test clock only moves forward"}}).err()
 	}
 	return s.write(w, r, func(*view) (*reply, error) {
 		s.clockMu.Lock()

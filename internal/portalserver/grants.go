@@ -72,7 +72,7 @@ func (s *Server) replaceGrants(w http.ResponseWriter, r *http.Request, p *princi
 		if err != nil {
 			return nil, err
 		}
-		after, err := applyGrants(v, p, u, roles, "user.roles_replaced")
+		after, err := applyGrants(v, p, u, roles, api.AuditUserRolesReplaced)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +120,7 @@ func (s *Server) grantRole(w http.ResponseWriter, r *http.Request, p *principal)
 		if err != nil {
 			return nil, err
 		}
-		after, err := applyGrants(v, p, u, roles, "user.role_granted")
+		after, err := applyGrants(v, p, u, roles, api.AuditUserRoleGranted)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ func (s *Server) revokeRole(w http.ResponseWriter, r *http.Request, p *principal
 		if err != nil {
 			return nil, err
 		}
-		if _, err := applyGrants(v, p, u, roles, "user.role_revoked"); err != nil {
+		if _, err := applyGrants(v, p, u, roles, api.AuditUserRoleRevoked); err != nil {
 			return nil, err
 		}
 		return replyNoContent(), nil

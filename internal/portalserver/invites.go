@@ -123,10 +123,10 @@ func validateInvite(v *view, fe *fieldErrors, partnerID string, in *api.InviteCr
 		in.LifetimeSeconds = api.DefaultInviteLifetimeSeconds
 	}
 	if in.LifetimeSeconds < 60 || in.LifetimeSeconds > api.MaxInviteLifetimeSeconds {
-		fe.add(field+"lifetime_seconds", "out_of_range", "must be from 60 to %d (30 days)", api.MaxInviteLifetimeSeconds)
+		fe.add(field+"lifetime_seconds", api.FieldOutOfRange, "must be from 60 to %d (30 days)", api.MaxInviteLifetimeSeconds)
 	}
 	if in.AccessDurationSeconds < 0 {
-		fe.add(field+"access_duration_seconds", "out_of_range", "must not be negative")
+		fe.add(field+"access_duration_seconds", api.FieldOutOfRange, "must not be negative")
 	}
 	return checkRoleKeys(v, fe, partnerID, field+"roles", in.Roles)
 }
@@ -166,11 +166,11 @@ func (s *Server) insertInvite(v *view, p *principal, pt *api.Partner, in api.Inv
 	if err := s.mailInvite(v, pt, inv, token); err != nil {
 		return nil, err
 	}
-	return inv, v.audit(p.actor(), inviteChange(inv, "invite.created", nil, inv))
+	return inv, v.audit(p.actor(), inviteChange(inv, api.AuditInviteCreated, nil, inv))
 }
 
 func inviteChange(in *api.Invite, action string, before, after any) change {
-	return change{partnerID: in.PartnerID, action: action, targetType: "invite", targetID: in.ID, targetUser: in.UserID, before: before, after: after}
+	return change{partnerID: in.PartnerID, action: action, targetType: api.TargetInvite, targetID: in.ID, targetUser: in.UserID, before: before, after: after}
 }
 
 func (s *Server) mailInvite(v *view, pt *api.Partner, in *api.Invite, token string) error {
@@ -223,12 +223,12 @@ func (s *Server) createInviteBatch(w http.ResponseWriter, r *http.Request, p *pr
 	}
 	var fe fieldErrors
 	if len(in.Invites) < 1 || len(in.Invites) > api.MaxInviteBatch {
-		fe.add("invites", "size", "must hold 1 to %d invites", api.MaxInviteBatch)
+		fe.add("invites", api.FieldSize, "must hold 1 to %d invites", api.MaxInviteBatch)
 	}
 	seen := map[string]int{}
 	for i, one := range in.Invites {
 		if j, dup := seen[api.NormalizeEmail(one.Email)]; dup {
-			fe.add("invites["+strconv.Itoa(i)+"].email", "duplicate", "same email as invites[%d]", j)
+			fe.add("invites["+strconv.Itoa(i)+"].email", api.FieldDuplicate, "same email as invites[%d]", j)
 		}
 		seen[api.NormalizeEmail(one.Email)] = i
 	}
@@ -281,7 +281,7 @@ func (s *Server) updateInvite(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	var fe fieldErrors
 	if upd.AccessDurationSeconds != nil && *upd.AccessDurationSeconds < 0 {
-		fe.add("access_duration_seconds", "out_of_range", "must not be negative")
+		fe.add("access_duration_seconds", api.FieldOutOfRange, "must not be negative")
 	}
 	if upd.Roles != nil {
 		if err := checkRoleKeys(v, &fe, pt.ID, "roles", *upd.Roles); err != nil {
@@ -311,7 +311,7 @@ func (s *Server) updateInvite(w http.ResponseWriter, r *http.Request, p *princip
 			encodeJSONList(roles), access, micros(v.now), in.ID); err != nil {
 			return nil, err
 		}
-		return inviteChanged(v, p, in, "invite.updated")
+		return inviteChanged(v, p, in, api.AuditInviteUpdated)
 	})
 }
 
@@ -337,7 +337,7 @@ func (s *Server) resendInvite(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	if rs.LifetimeSeconds != 0 && (rs.LifetimeSeconds < 60 || rs.LifetimeSeconds > api.MaxInviteLifetimeSeconds) {
-		return (fieldErrors{{Field: "lifetime_seconds", Code: "out_of_range", Message: fmt.Sprintf("must be from 60 to %d (30 days)", api.MaxInviteLifetimeSeconds)}}).err()
+		return (fieldErrors{{Field: "lifetime_seconds", Code: api.FieldOutOfRange, Message: fmt.Sprintf("must be from 60 to %d (30 days)", api.MaxInviteLifetimeSeconds)}}).err()
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
 		in, err := inviteForChange(v, r, pt.ID, api.InvitePending, api.InviteExpired)
@@ -360,7 +360,7 @@ func (s *Server) resendInvite(w http.ResponseWriter, r *http.Request, p *princip
 		if err := s.mailInvite(v, pt, after, token); err != nil {
 			return nil, err
 		}
-		if err := v.audit(p.actor(), inviteChange(after, "invite.resent", in, after)); err != nil {
+		if err := v.audit(p.actor(), inviteChange(after, api.AuditInviteResent, in, after)); err != nil {
 			return nil, err
 		}
 		return replyOK(after, after.Version), nil
@@ -380,7 +380,7 @@ func (s *Server) revokeInvite(w http.ResponseWriter, r *http.Request, p *princip
 		if err := v.exec(`UPDATE invites SET revoked_at = ?, version = version + 1, updated_at = ? WHERE id = ?`, micros(v.now), micros(v.now), in.ID); err != nil {
 			return nil, err
 		}
-		return inviteChanged(v, p, in, "invite.revoked")
+		return inviteChanged(v, p, in, api.AuditInviteRevoked)
 	})
 }
 
@@ -435,10 +435,10 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request, _ *princip
 		if err != nil {
 			return nil, err
 		}
-		if err := v.audit(actor, inviteChange(after, "invite.accepted", inv, after)); err != nil {
+		if err := v.audit(actor, inviteChange(after, api.AuditInviteAccepted, inv, after)); err != nil {
 			return nil, err
 		}
-		if err := v.audit(actor, userChange(u, "user.created", nil, u)); err != nil {
+		if err := v.audit(actor, userChange(u, api.AuditUserCreated, nil, u)); err != nil {
 			return nil, err
 		}
 		return replyCreated(u, u.Version, "/v1/partners/"+partnerID+"/users/"+u.ID), nil

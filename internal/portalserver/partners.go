@@ -50,11 +50,11 @@ func validatePartner(name *string, settings *api.PartnerSettings) error {
 	var fe fieldErrors
 	fe.text("name", name)
 	if name != nil && (strings.TrimSpace(*name) == "" || len(*name) > 200) {
-		fe.add("name", "invalid", "must be 1 to 200 characters")
+		fe.add("name", api.FieldInvalid, "must be 1 to 200 characters")
 	}
 	if settings != nil {
 		if _, ok := api.Builtin(settings.UserAdminMinRole); !ok {
-			fe.add("settings.user_admin_min_role", "invalid", "must be a built-in role: owner, admin, manager, member or read_only")
+			fe.add("settings.user_admin_min_role", api.FieldInvalid, "must be a built-in role: owner, admin, manager, member or read_only")
 		}
 	}
 	return fe.err()
@@ -79,7 +79,7 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, p *princi
 		if err != nil {
 			return nil, err
 		}
-		if err := v.audit(p.actor(), change{partnerID: pt.ID, action: "partner.created", targetType: "partner", targetID: pt.ID, after: pt}); err != nil {
+		if err := v.audit(p.actor(), change{partnerID: pt.ID, action: api.AuditPartnerCreated, targetType: api.TargetPartner, targetID: pt.ID, after: pt}); err != nil {
 			return nil, err
 		}
 		return replyCreated(pt, pt.Version, "/v1/partners/"+pt.ID), nil
@@ -129,7 +129,7 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, p *princi
 			pt.Name, pt.Settings.UserAdminMinRole, pt.Version, micros(pt.UpdatedAt), pt.ID); err != nil {
 			return nil, err
 		}
-		if err := v.audit(p.actor(), change{partnerID: pt.ID, action: "partner.updated", targetType: "partner", targetID: pt.ID, before: before, after: pt}); err != nil {
+		if err := v.audit(p.actor(), change{partnerID: pt.ID, action: api.AuditPartnerUpdated, targetType: api.TargetPartner, targetID: pt.ID, before: before, after: pt}); err != nil {
 			return nil, err
 		}
 		return replyOK(pt, pt.Version), nil

@@ -19,7 +19,7 @@ const passwordLinkLifetime = 7 * 24 * time.Hour
 
 func checkPassword(fe *fieldErrors, pw string) {
 	if len(pw) < 10 || len(pw) > 200 {
-		fe.add("password", "invalid", "must be 10 to 200 characters")
+		fe.add("password", api.FieldInvalid, "must be 10 to 200 characters")
 	}
 }
 
@@ -86,7 +86,7 @@ func (s *Server) setupPassword(w http.ResponseWriter, r *http.Request, _ *princi
 			return nil, err
 		}
 		actor := api.Actor{Type: "public", ID: userID, Email: after.Email}
-		if err := v.audit(actor, userChange(after, "user.password_set", before, after)); err != nil {
+		if err := v.audit(actor, userChange(after, api.AuditUserPasswordSet, before, after)); err != nil {
 			return nil, err
 		}
 		return replyOK(after, after.Version), nil

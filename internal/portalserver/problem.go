@@ -20,7 +20,7 @@ func (p *problem) Error() string { return p.Code + ": " + p.Detail }
 
 func newProblem(status int, code, format string, args ...any) *problem {
 	return &problem{Problem: api.Problem{
-		Type:   "https://portal.example/problems/" + strings.ReplaceAll(code, "_", "-"),
+		Type:   api.ProblemType,
 		Title:  http.StatusText(status),
 		Status: status,
 		Code:   code,
@@ -39,7 +39,7 @@ func forbidden(format string, args ...any) *problem {
 func badRequest(field, format string, args ...any) *problem {
 	p := newProblem(http.StatusBadRequest, api.CodeInvalidRequest, format, args...)
 	if field != "" {
-		p.Errors = []api.FieldError{{Field: field, Code: "invalid", Message: p.Detail}}
+		p.Errors = []api.FieldError{{Field: field, Code: api.FieldInvalid, Message: p.Detail}}
 	}
 	return p
 }
@@ -63,7 +63,7 @@ func (f *fieldErrors) text(field string, v *string) {
 		return
 	}
 	if err := api.CheckText(*v); err != nil {
-		f.add(field, "invalid_text", "%v", err)
+		f.add(field, api.FieldInvalidText, "%v", err)
 	}
 }
 

@@ -146,18 +146,18 @@ func validateRole(p *principal, key string, name, description *string, rank *int
 	fe.text("description", description)
 	if key != "" {
 		if !api.ValidRoleKey(key) {
-			fe.add("key", "invalid", "must be 2 to 32 lower-case letters, digits or underscores, starting with a letter")
+			fe.add("key", api.FieldInvalid, "must be 2 to 32 lower-case letters, digits or underscores, starting with a letter")
 		}
 	}
 	if name != nil && (strings.TrimSpace(*name) == "" || len(*name) > 100) {
-		fe.add("name", "invalid", "must be 1 to 100 characters")
+		fe.add("name", api.FieldInvalid, "must be 1 to 100 characters")
 	}
 	if rank != nil && (*rank < 1 || *rank > 99) {
-		fe.add("rank", "out_of_range", "must be from 1 to 99")
+		fe.add("rank", api.FieldOutOfRange, "must be from 1 to 99")
 	}
 	if perms != nil {
 		for _, msg := range api.CheckPermissions(*perms) {
-			fe.add("permissions", "invalid", "%s", msg)
+			fe.add("permissions", api.FieldInvalid, "%s", msg)
 		}
 		for i, perm := range *perms {
 			if slices.Contains(api.AllPermissions, perm) && !p.perms[perm] {
@@ -178,7 +178,7 @@ func checkRoleRank(p *principal, rank *int) error {
 	most := min(99, p.rank-1)
 	pr := newProblem(http.StatusForbidden, api.CodeRoleAboveCeiling,
 		"rank %d is not below the rank of this token's role %q (%d): a custom role may have a rank up to %d", *rank, p.role, p.rank, most)
-	pr.Errors = []api.FieldError{{Field: "rank", Code: "above_ceiling", Message: pr.Detail}}
+	pr.Errors = []api.FieldError{{Field: "rank", Code: api.FieldAboveCeiling, Message: pr.Detail}}
 	pr.CeilingRank, pr.ActorRole = most, p.role
 	return pr
 }

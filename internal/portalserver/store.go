@@ -16,6 +16,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, no cgo
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
 //go:embed migrations/*.sql
@@ -176,7 +178,7 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string, l
 // rather than let storage truncate it: what is read back is what was sent.
 func checkMicros(fe *fieldErrors, field string, t *time.Time) {
 	if t != nil && t.Nanosecond()%int(time.Microsecond) != 0 {
-		fe.add(field, "too_precise", "%s is finer than a microsecond, the precision the portal keeps; send at most 6 fractional digits",
+		fe.add(field, api.FieldTooPrecise, "%s is finer than a microsecond, the precision the portal keeps; send at most 6 fractional digits",
 			t.Format(time.RFC3339Nano))
 	}
 }

@@ -20,7 +20,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *principa
 	var fe fieldErrors
 	fe.text("name", &in.Name)
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
-		fe.add("name", "invalid", "must be 1 to 100 characters")
+		fe.add("name", api.FieldInvalid, "must be 1 to 100 characters")
 	}
 	if err := fe.err(); err != nil {
 		return err
@@ -28,7 +28,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *principa
 	return s.write(w, r, func(v *view) (*reply, error) {
 		u, err := v.user(pt.ID, in.UserID)
 		if err != nil || u.DeletedAt != nil {
-			return nil, (fieldErrors{{Field: "user_id", Code: "unknown_user", Message: "no live user " + in.UserID + " in partner " + pt.ID}}).err()
+			return nil, (fieldErrors{{Field: "user_id", Code: api.FieldUnknownUser, Message: "no live user " + in.UserID + " in partner " + pt.ID}}).err()
 		}
 		tok, err := insertToken(v, in.Name, pt.ID, u.ID)
 		if err != nil {
@@ -36,7 +36,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *principa
 		}
 		safe := *tok
 		safe.Token = "" // the audit trail never holds the secret
-		if err := v.audit(p.actor(), change{partnerID: pt.ID, action: "token.created", targetType: "token", targetID: tok.ID, targetUser: u.ID, after: safe}); err != nil {
+		if err := v.audit(p.actor(), change{partnerID: pt.ID, action: api.AuditTokenCreated, targetType: api.TargetToken, targetID: tok.ID, targetUser: u.ID, after: safe}); err != nil {
 			return nil, err
 		}
 		return replyCreated(tok, 0, ""), nil

@@ -109,7 +109,7 @@ func checkRoles(v *view, p *principal, partnerID, field string, keys []string, c
 			continue
 		}
 		if changed(k) && ro.Rank > p.ceiling() {
-			above = append(above, api.FieldError{Field: path, Code: "above_ceiling",
+			above = append(above, api.FieldError{Field: path, Code: api.FieldAboveCeiling,
 				Message: "role " + k + " (rank " + strconv.Itoa(ro.Rank) + ") is above what this token may grant"})
 		}
 	}
@@ -125,7 +125,7 @@ func checkRoles(v *view, p *principal, partnerID, field string, keys []string, c
 }
 
 func unknownRole(fe *fieldErrors, path, key, partnerID string) {
-	fe.add(path, "unknown_role", "unknown role %q: built-in roles are owner, admin, manager, member, read_only; custom roles are listed at /v1/partners/%s/roles", key, partnerID)
+	fe.add(path, api.FieldUnknownRole, "unknown role %q: built-in roles are owner, admin, manager, member, read_only; custom roles are listed at /v1/partners/%s/roles", key, partnerID)
 }
 
 // checkRoleKeys adds a field error for each key that names no role of the
@@ -173,7 +173,7 @@ func checkRoleChange(v *view, p *principal, u *api.User, field string, next []st
 			return nil, err
 		}
 		if ro != nil && ro.Rank > p.ceiling() {
-			above = append(above, api.FieldError{Field: field, Code: "above_ceiling",
+			above = append(above, api.FieldError{Field: field, Code: api.FieldAboveCeiling,
 				Message: "removing role " + k + " (rank " + strconv.Itoa(ro.Rank) + ") is above what this token may change"})
 		}
 	}
@@ -218,7 +218,7 @@ func checkEmailFree(v *view, p *principal, email, exceptID string) error {
 	if deleted.Valid && visible {
 		pr := conflict(api.CodeUserDeleted, "email %s belongs to removed user %s; restore it with POST /v1/partners/%s/users/%s/restore", email, id, partnerID, id)
 		pr.RestorableUserID = id
-		pr.Errors = []api.FieldError{{Field: "email", Code: api.CodeUserDeleted, Message: pr.Detail}}
+		pr.Errors = []api.FieldError{{Field: "email", Code: api.FieldUserDeleted, Message: pr.Detail}}
 		return pr
 	}
 	pr := conflict(api.CodeEmailTaken, "email %s is already a user of the portal (emails are unique across all partners in any spelling: case, Unicode form or punycode domain)", email)
@@ -226,7 +226,7 @@ func checkEmailFree(v *view, p *principal, email, exceptID string) error {
 		pr.UserID = id
 		pr.Detail = "email " + email + " is already user " + id
 	}
-	pr.Errors = []api.FieldError{{Field: "email", Code: api.CodeEmailTaken, Message: pr.Detail}}
+	pr.Errors = []api.FieldError{{Field: "email", Code: api.FieldEmailTaken, Message: pr.Detail}}
 	return pr
 }
 
@@ -234,9 +234,9 @@ func checkEmailFree(v *view, p *principal, email, exceptID string) error {
 // first a character no text may hold.
 func checkEmail(fe *fieldErrors, field, email string) {
 	if err := api.CheckText(email); err != nil {
-		fe.add(field, "invalid_text", "%v", err)
+		fe.add(field, api.FieldInvalidText, "%v", err)
 	} else if !api.ValidEmail(email) {
-		fe.add(field, "invalid", "%q is not a valid email address", email)
+		fe.add(field, api.FieldInvalid, "%q is not a valid email address", email)
 	}
 }
 
@@ -250,15 +250,15 @@ func validateUserFields(fe *fieldErrors, email, first, last, phone *string, expi
 	}{{"first_name", first}, {"last_name", last}} {
 		fe.text(f.name, f.value)
 		if f.value != nil && len(*f.value) > 100 {
-			fe.add(f.name, "too_long", "must be at most 100 characters")
+			fe.add(f.name, api.FieldTooLong, "must be at most 100 characters")
 		}
 	}
 	if phone != nil && *phone != "" && !api.ValidPhone(*phone) {
-		fe.add("phone", "invalid", "%q is not an E.164 number: a + then the country code and number, 7 to 15 digits, e.g. +14155550123", *phone)
+		fe.add("phone", api.FieldInvalid, "%q is not an E.164 number: a + then the country code and number, 7 to 15 digits, e.g. +14155550123", *phone)
 	}
 	checkMicros(fe, "access_expires_at", expires)
 	if expires != nil && !expires.After(now) {
-		fe.add("access_expires_at", "in_past", "must be in the future")
+		fe.add("access_expires_at", api.FieldInPast, "must be in the future")
 	}
 }
 
@@ -356,7 +356,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *principal
 		if err := s.sendPasswordSetup(v, u); err != nil {
 			return nil, err
 		}
-		if err := v.audit(p.actor(), userChange(u, "user.created", nil, u)); err != nil {
+		if err := v.audit(p.actor(), userChange(u, api.AuditUserCreated, nil, u)); err != nil {
 			return nil, err
 		}
 		return replyCreated(u, u.Version, "/v1/partners/"+pt.ID+"/users/"+u.ID), nil
@@ -364,7 +364,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *principal
 }
 
 func userChange(u *api.User, action string, before, after any) change {
-	return change{partnerID: u.PartnerID, action: action, targetType: "user", targetID: u.ID, targetUser: u.ID, before: before, after: after}
+	return change{partnerID: u.PartnerID, action: action, targetType: api.TargetUser, targetID: u.ID, targetUser: u.ID, before: before, after: after}
 }
 
 // insertUser stores a new user with its grants. passwordHash "" makes an
@@ -465,7 +465,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *principal
 	var fe fieldErrors
 	validateUserFields(&fe, in.Email, in.FirstName, in.LastName, in.Phone, in.AccessExpiresAt, v.now)
 	if in.ClearAccessExpiry && in.AccessExpiresAt != nil {
-		fe.add("clear_access_expiry", "conflict", "cannot be true together with access_expires_at")
+		fe.add("clear_access_expiry", api.FieldConflict, "cannot be true together with access_expires_at")
 	}
 	if in.Roles != nil {
 		if err := checkRoleKeys(v, &fe, pt.ID, "roles", *in.Roles); err != nil {
@@ -511,7 +511,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *principal
 		if err != nil {
 			return nil, err
 		}
-		if err := v.audit(p.actor(), userChange(u, "user.updated", u, after)); err != nil {
+		if err := v.audit(p.actor(), userChange(u, api.AuditUserUpdated, u, after)); err != nil {
 			return nil, err
 		}
 		return replyOK(after, after.Version), nil
@@ -544,7 +544,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p *principal
 		if err != nil {
 			return nil, err
 		}
-		if err := v.audit(p.actor(), userChange(u, "user.deleted", u, after)); err != nil {
+		if err := v.audit(p.actor(), userChange(u, api.AuditUserDeleted, u, after)); err != nil {
 			return nil, err
 		}
 		return replyNoContent(), nil
@@ -577,7 +577,7 @@ func (s *Server) restoreUser(w http.ResponseWriter, r *http.Request, p *principa
 		if err != nil {
 			return nil, err
 		}
-		if err := v.audit(p.actor(), userChange(u, "user.restored", u, after)); err != nil {
+		if err := v.audit(p.actor(), userChange(u, api.AuditUserRestored, u, after)); err != nil {
 			return nil, err
 		}
 		return replyOK(after, after.Version), nil
