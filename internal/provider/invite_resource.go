@@ -84,7 +84,7 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Required:      true,
 				Description:   "The address the invitation is sent to, compared as the portal compares logins (letter case, Unicode form, an internationalised domain as Unicode or ASCII): writing it another way plans nothing. Changing it replaces the invite.",
 				Validators:    []validator.String{validEmail()},
-				PlanModifiers: []planmodifier.String{caseInsensitive{}, stringplanmodifier.RequiresReplaceIf(emailReallyChanged, "A different address replaces the invite.", "A different address replaces the invite.")},
+				PlanModifiers: []planmodifier.String{caseInsensitive, stringplanmodifier.RequiresReplaceIf(emailReallyChanged, "A different address replaces the invite.", "A different address replaces the invite.")},
 			},
 			"roles": schema.SetAttribute{
 				ElementType: types.StringType, Optional: true, Computed: true,

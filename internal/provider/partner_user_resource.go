@@ -87,7 +87,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					"compares logins: in any letter case, Unicode form, and with an internationalised domain as Unicode or as ASCII " +
 					"(`bücher.example` or `xn--bcher-kva.example`). Changing only how it is written plans nothing; changing it otherwise updates the user in place.",
 				Validators:    []validator.String{validEmail()},
-				PlanModifiers: []planmodifier.String{caseInsensitive{}},
+				PlanModifiers: []planmodifier.String{caseInsensitive},
 			},
 			"first_name": schema.StringAttribute{
 				Optional:      true,
@@ -129,7 +129,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					"It must be in the future when set or changed. The portal keeps times to the microsecond, so at most six digits may follow the seconds. The same instant written another way " +
 					"(another offset) is not a change. Not set means access does not end; removing it from the configuration removes the end date.",
 				Validators:    []validator.String{validRFC3339()},
-				PlanModifiers: []planmodifier.String{sameInstant{}},
+				PlanModifiers: []planmodifier.String{sameInstant},
 			},
 			"restore_if_deleted": schema.BoolAttribute{
 				Optional: true,

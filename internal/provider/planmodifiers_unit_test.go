@@ -40,14 +40,19 @@ func checkStringPlanModifier(t *testing.T, m planmodifier.String, cases []planCa
 	}
 }
 
+// TestCaseInsensitivePlan: the provider compares emails as the portal does
+// (api.NormalizeEmail), so every spelling of one login plans nothing.
 func TestCaseInsensitivePlan(t *testing.T) {
 	s := types.StringValue
-	checkStringPlanModifier(t, caseInsensitive{}, []planCase{
+	checkStringPlanModifier(t, caseInsensitive, []planCase{
 		{"case only keeps state", s("Ana@Example.com"), s("ana@example.com"), s("Ana@Example.com")},
 		{"upper to lower keeps state", s("ana@example.com"), s("ANA@EXAMPLE.COM"), s("ana@example.com")},
 		{"non-ASCII case keeps state", s("zoë@example.com"), s("ZOË@example.com"), s("zoë@example.com")},
 		{"ASCII form of the domain keeps state", s("w@bücher.example"), s("W@xn--bcher-kva.example"), s("w@bücher.example")},
 		{"decomposed form keeps state", s("w@bücher.example"), s("w@bu\u0308cher.example"), s("w@bücher.example")},
+		{"Unicode domain to ASCII", s("W@Bücher.example"), s("w@xn--bcher-kva.example"), s("W@Bücher.example")},
+		{"ASCII domain to Unicode", s("w@xn--bcher-kva.example"), s("w@bücher.example"), s("w@xn--bcher-kva.example")},
+		{"decomposed to composed", s("w@bu\u0308cher.example"), s("w@bücher.example"), s("w@bu\u0308cher.example")},
 		{"another domain is a change", s("w@bücher.example"), s("w@bucher.example"), s("w@bucher.example")},
 		{"same value", s("ana@example.com"), s("ana@example.com"), s("ana@example.com")},
 		{"another address is a change", s("ana@example.com"), s("bea@example.com"), s("bea@example.com")},
@@ -61,7 +66,7 @@ func TestCaseInsensitivePlan(t *testing.T) {
 
 func TestSameInstantPlan(t *testing.T) {
 	s := types.StringValue
-	checkStringPlanModifier(t, sameInstant{}, []planCase{
+	checkStringPlanModifier(t, sameInstant, []planCase{
 		{"another offset keeps state", s("2027-01-31T18:00:00Z"), s("2027-01-31T19:00:00+01:00"), s("2027-01-31T18:00:00Z")},
 		{"zero fraction keeps state", s("2027-01-31T18:00:00Z"), s("2027-01-31T18:00:00.000Z"), s("2027-01-31T18:00:00Z")},
 		{"+00:00 keeps state", s("2027-01-31T18:00:00Z"), s("2027-01-31T18:00:00+00:00"), s("2027-01-31T18:00:00Z")},
@@ -86,6 +91,7 @@ func TestEqualFoldValues(t *testing.T) {
 		{types.StringValue("ÉMILE@example.com"), types.StringValue("émile@example.com"), true},
 		{types.StringValue("w@Bücher.example"), types.StringValue("w@xn--bcher-kva.example"), true},
 		{types.StringValue("w@bücher.example"), types.StringValue("w@bucher.example"), false},
+		{types.StringValue("José@Bücher.example"), types.StringValue("jose\u0301@xn--bcher-kva.example"), true},
 		{types.StringValue(""), types.StringNull(), true}, // both read as ""
 		{types.StringValue("a"), types.StringNull(), false},
 	} {
