@@ -95,7 +95,13 @@ func Builtin(key string) (BuiltinRole, bool) {
 
 // CeilingRank is the highest rank an actor of the given rank may grant:
 // an owner (or operator) any role, an admin up to manager, a manager up to
-// member, anyone else nothing.
+// member, anyone else nothing. It goes by rank alone, so a custom role is
+// ranked among the built-in ones: rank 70 grants up to member, as a
+// manager does, rank 85 up to manager, as an admin does. Every ceiling is
+// below the actor's own rank (only an owner grants its own role), a higher
+// rank never grants less, and a custom role, ranked below its creator, never
+// grants more than its creator. It applies only to an actor who may grant
+// at all (see GrantCeiling).
 func CeilingRank(actorRank int) int {
 	switch {
 	case actorRank >= RankOwner:
@@ -107,6 +113,33 @@ func CeilingRank(actorRank int) int {
 	default:
 		return 0
 	}
+}
+
+// UserAdminPermissions are the permissions a partner's user_admin_min_role
+// gates: changing the partner's users, their roles and its invites.
+var UserAdminPermissions = []string{PermInvitesManage, PermUsersManage}
+
+// UserAdminAllowed reports whether an actor of the given rank may use the
+// UserAdminPermissions its roles carry in a partner whose user_admin_min_role
+// is minRole: its rank is at least that built-in role's. An unknown minRole
+// counts as the default, manager.
+func UserAdminAllowed(actorRank int, minRole string) bool {
+	floor, ok := Builtin(minRole)
+	if !ok {
+		floor, _ = Builtin(RoleManager)
+	}
+	return actorRank >= floor.Rank
+}
+
+// GrantCeiling is the ceiling of an actor that holds, in effect, the given
+// permissions: CeilingRank of its rank when it holds users.manage or
+// invites.manage (the permissions that grant roles), 0 when it holds
+// neither, as it grants nothing. GET /v1/me reports it as ceiling_rank.
+func GrantCeiling(actorRank int, holds func(perm string) bool) int {
+	if !holds(PermUsersManage) && !holds(PermInvitesManage) {
+		return 0
+	}
+	return CeilingRank(actorRank)
 }
 
 // CeilingRole is the key of the highest built-in role at or below ceiling, or "".

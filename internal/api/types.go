@@ -22,11 +22,19 @@ type Me struct {
 	PartnerID   string   `json:"partner_id,omitempty"`
 	Role        string   `json:"role,omitempty"`
 	Rank        int      `json:"rank"`
-	Permissions []string `json:"permissions"`
-	// CeilingRank is the highest role rank this token may grant.
+	Permissions []string `json:"permissions"` // in effect: its roles' permissions less WithheldPermissions
+	// CeilingRank is the highest role rank this token may grant: 0 when it
+	// holds neither users.manage nor invites.manage in effect.
 	CeilingRank int `json:"ceiling_rank"`
 	// CeilingRole is the key of the highest built-in role this token may grant, or "" when it grants none.
 	CeilingRole string `json:"ceiling_role,omitempty"`
+	// UserAdminMinRole is the user_admin_min_role setting of the token's
+	// partner (partner tokens only).
+	UserAdminMinRole string `json:"user_admin_min_role,omitempty"`
+	// WithheldPermissions are the permissions the token's roles carry that
+	// its partner's user_admin_min_role withholds, as the token ranks below
+	// that role; absent when none are.
+	WithheldPermissions []string `json:"withheld_permissions,omitempty"`
 }
 
 // PartnerSettings are the settings of a partner.

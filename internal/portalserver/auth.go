@@ -21,7 +21,11 @@ type principal struct {
 	partnerID string
 	role      string // highest role held
 	rank      int
-	perms     map[string]bool
+	perms     map[string]bool // in effect at the partner: less withheld
+	// userAdminMin is the partner's user_admin_min_role; withheld are the
+	// permissions of the token's roles that it withholds (partner tokens).
+	userAdminMin string
+	withheld     map[string]bool
 }
 
 func (p *principal) actor() api.Actor {
@@ -31,26 +35,17 @@ func (p *principal) actor() api.Actor {
 	return api.Actor{Type: "user", ID: p.userID, Email: p.email}
 }
 
-func (p *principal) ceiling() int { return api.CeilingRank(p.rank) }
+func (p *principal) ceiling() int { return api.GrantCeiling(p.rank, func(perm string) bool { return p.perms[perm] }) }
 
-// require checks that the principal holds a permission.
+// require checks that the principal holds a permission in effect, naming
+// the partner's user_admin_min_role when that is what withholds it.
 func (p *principal) require(perm string) error {
+	if p.withheld[perm] {
+		return forbidden("partner %s lets only %s and above manage users and invites (setting user_admin_min_role); this token's role %q (rank %d) is below it",
+			p.partnerID, p.userAdminMin, p.role, p.rank)
+	}
 	if !p.perms[perm] {
 		return forbidden("this token's role %q lacks the permission %s", p.role, perm)
-	}
-	return nil
-}
-
-// requireUserAdmin checks that the principal may manage users of the partner:
-// the permission, and at least the partner's user_admin_min_role.
-func (p *principal) requireUserAdmin(pt *api.Partner, perm string) error {
-	if err := p.require(perm); err != nil {
-		return err
-	}
-	floor, _ := api.Builtin(pt.Settings.UserAdminMinRole)
-	if p.rank < floor.Rank {
-		return forbidden("partner %s lets only %s and above manage users (setting user_admin_min_role); this token's role is %q",
-			pt.ID, pt.Settings.UserAdminMinRole, p.role)
 	}
 	return nil
 }
@@ -69,13 +64,12 @@ func (v *view) partnerFor(p *principal, id, perm string) (*api.Partner, error) {
 	return pt, p.require(perm)
 }
 
-// userAdminPartner is partnerFor for a route that manages the partner's users.
+// userAdminPartner is partnerFor for a route that changes the partner's
+// users or invites: perm is users.manage or invites.manage, which the
+// partner's user_admin_min_role withholds from a token ranked below it
+// (principalFor).
 func (v *view) userAdminPartner(p *principal, id, perm string) (*api.Partner, error) {
-	pt, err := v.partnerFor(p, id, perm)
-	if err != nil {
-		return nil, err
-	}
-	return pt, p.requireUserAdmin(pt, perm)
+	return v.partnerFor(p, id, perm)
 }
 
 // authenticate resolves the bearer token, applies the rate limit and passes
@@ -103,7 +97,7 @@ func (s *Server) authenticate(h handler) handler {
 // principalFor loads the token's principal; a token of a removed or expired
 // user no longer authenticates.
 func principalFor(v *view, hash string) (*principal, error) {
-	p := &principal{perms: map[string]bool{}}
+	p := &principal{perms: map[string]bool{}, withheld: map[string]bool{}}
 	var operator int
 	var partnerID, userID sql.NullString
 	err := v.queryRow(`SELECT id, name, operator, partner_id, user_id FROM tokens WHERE hash = ?`, hash).
@@ -142,6 +136,19 @@ func principalFor(v *view, hash string) (*principal, error) {
 		}
 		for _, perm := range r.Permissions {
 			p.perms[perm] = true
+		}
+	}
+	pt, err := v.partner(p.partnerID)
+	if err != nil {
+		return nil, err
+	}
+	p.userAdminMin = pt.Settings.UserAdminMinRole
+	if !api.UserAdminAllowed(p.rank, p.userAdminMin) {
+		for _, perm := range api.UserAdminPermissions {
+			if p.perms[perm] {
+				p.withheld[perm] = true
+				delete(p.perms, perm)
+			}
 		}
 	}
 	return p, nil
@@ -207,7 +214,7 @@ func (s *Server) getMe(w http.ResponseWriter, _ *http.Request, p *principal) err
 	me := api.Me{
 		Kind: api.KindPartner, TokenID: p.tokenID, TokenName: p.tokenName, UserID: p.userID, Email: p.email,
 		PartnerID: p.partnerID, Role: p.role, Rank: p.rank, Permissions: []string{},
-		CeilingRank: p.ceiling(), CeilingRole: api.CeilingRole(p.ceiling()),
+		CeilingRank: p.ceiling(), CeilingRole: api.CeilingRole(p.ceiling()), UserAdminMinRole: p.userAdminMin,
 	}
 	if p.operator {
 		me.Kind = api.KindOperator
@@ -215,6 +222,9 @@ func (s *Server) getMe(w http.ResponseWriter, _ *http.Request, p *principal) err
 	for _, perm := range api.AllPermissions {
 		if p.perms[perm] {
 			me.Permissions = append(me.Permissions, perm)
+		}
+		if p.withheld[perm] {
+			me.WithheldPermissions = append(me.WithheldPermissions, perm)
 		}
 	}
 	return sendJSON(w, me, 0)

@@ -160,8 +160,12 @@ func validateRole(p *principal, key string, name, description *string, rank *int
 			fe.add("permissions", api.FieldInvalid, "%s", msg)
 		}
 		for i, perm := range *perms {
-			if slices.Contains(api.AllPermissions, perm) && !p.perms[perm] {
-				fe.add("permissions["+strconv.Itoa(i)+"]", "not_held", "this token's role %q does not hold %s, so cannot give it", p.role, perm)
+			switch {
+			case p.withheld[perm]:
+				fe.add("permissions["+strconv.Itoa(i)+"]", api.FieldNotHeld, "partner %s withholds %s from this token's role %q (setting user_admin_min_role %s), so it cannot give it",
+					p.partnerID, perm, p.role, p.userAdminMin)
+			case slices.Contains(api.AllPermissions, perm) && !p.perms[perm]:
+				fe.add("permissions["+strconv.Itoa(i)+"]", api.FieldNotHeld, "this token's role %q does not hold %s, so cannot give it", p.role, perm)
 			}
 		}
 	}
@@ -325,12 +329,13 @@ func (s *Server) updateRole(w http.ResponseWriter, r *http.Request, p *principal
 	if err := validateRole(p, "", in.Name, in.Description, in.Rank, in.Permissions); err != nil {
 		return err
 	}
-	if err := checkRoleRank(p, in.Rank); err != nil {
-		return err
-	}
 	return s.write(w, r, func(v *view) (*reply, error) {
 		ro, err := customRoleFor(v, r, p, pt.ID)
 		if err != nil {
+			return nil, err
+		}
+		// The new rank is the ceiling check: after the role's own checks.
+		if err := checkRoleRank(p, in.Rank); err != nil {
 			return nil, err
 		}
 		before := *ro

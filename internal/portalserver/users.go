@@ -476,17 +476,17 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	return s.changeUser(w, r, p, pt, func(v *view, u *api.User) (*reply, error) {
-		if in.Email != nil {
-			if err := checkEmailFree(v, p, *in.Email, u.ID); err != nil {
-				return nil, err
-			}
-		}
-		if in.Roles != nil {
+		if in.Roles != nil { // the ceiling before the email's conflict
 			roles, err := checkRoleChange(v, p, u, "roles", *in.Roles)
 			if err != nil {
 				return nil, err
 			}
 			if err := setGrants(v, p.actor(), u, roles); err != nil {
+				return nil, err
+			}
+		}
+		if in.Email != nil {
+			if err := checkEmailFree(v, p, *in.Email, u.ID); err != nil {
 				return nil, err
 			}
 		}
