@@ -70,17 +70,8 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 		Description: "A person with access to a partner of the portal, and (optionally) the exact set of roles they hold. " +
 			"Destroying it removes the person's access with a soft delete; the account can be restored.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "The user's id, such as `usr_0123abcd`.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"partner_id": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Description:   "The partner the user belongs to. Defaults to the provider's `partner_id`, then to the partner of the API token. Changing it replaces the user.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":         setOnCreate("The user's id, such as `usr_0123abcd`."),
+			"partner_id": partnerIDArgument("the user belongs to", "user"),
 			"email": schema.StringAttribute{
 				Required: true,
 				Description: "The user's email address, which is their login. It is unique across the whole portal and compared as the portal " +
@@ -142,11 +133,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Computed:    true,
 				Description: "`invited` (has not set a password yet), `active`, or `expired` (past `access_expires_at`).",
 			},
-			"created_at": schema.StringAttribute{
-				Computed:      true,
-				Description:   "When the user was created (RFC 3339).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"created_at": setOnCreate("When the user was created (RFC 3339)."),
 			"last_activity_at": schema.StringAttribute{
 				Computed:    true,
 				Description: "When the user last used the portal (RFC 3339), or null if never.",
@@ -412,6 +399,9 @@ func (r *userResource) checkPlannedChange(ctx context.Context, creating bool, pl
 		diags.AddAttributeError(path.Root("access_expires_at"), "Access end in the past",
 			fmt.Sprintf("access_expires_at = %q has already passed, and the portal only takes an end of access in the future. "+
 				"Set a later time, or leave access_expires_at out for access that does not end.", plan.AccessExpiresAt.ValueString()))
+	}
+	if creating && !plan.PartnerID.IsUnknown() {
+		r.data.checkUserAdmin(ctx, plan.PartnerID.ValueString(), api.PermUsersManage, "create users", path.Root("partner_id"), diags)
 	}
 	if creating || !plan.PartnerID.Equal(state.PartnerID) || state.Roles.IsNull() || state.Roles.IsUnknown() {
 		return // a new user, or a replacement: nobody's rank to check yet

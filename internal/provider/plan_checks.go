@@ -45,6 +45,13 @@ func (d *providerData) checkRoleChange(ctx context.Context, partnerID string, at
 	if addAPIError(diags, "Unable to check roles", "reading GET /v1/me for the API token's role", err) {
 		return
 	}
+	if me.CeilingRank == 0 && len(me.WithheldPermissions) > 0 && me.PartnerID == partnerID {
+		// The partner's setting, not the role, is why this token grants nothing.
+		if !hasErrorSummary(*diags, summaryUserAdmin) {
+			diags.AddAttributeError(at, summaryUserAdmin, userAdminDetail(me, "grant or revoke roles"))
+		}
+		return
+	}
 	check := func(key, verb string) {
 		r := roles[key]
 		if r.Rank <= me.CeilingRank {
@@ -78,11 +85,14 @@ func (d *providerData) checkRoleChange(ctx context.Context, partnerID string, at
 // holds a role ranked at or above its own. roles are the user's roles as
 // read; at is the attribute the change is planned on.
 func (d *providerData) checkTargetRank(ctx context.Context, u userModel, roles []string, at path.Path, diags *diag.Diagnostics) {
+	pid := u.PartnerID.ValueString()
+	if !d.checkUserAdmin(ctx, pid, api.PermUsersManage, "change users", at, diags) {
+		return
+	}
 	me, err := d.whoAmI(ctx)
 	if addAPIError(diags, "Unable to check the user's rank", "reading GET /v1/me for the API token's role", err) || me.Rank >= api.RankOwner {
 		return
 	}
-	pid := u.PartnerID.ValueString()
 	byKey, err := d.partnerRoles(ctx, pid)
 	if addAPIError(diags, "Unable to check the user's rank", "reading the roles of partner "+pid, err) {
 		return
@@ -100,6 +110,57 @@ func (d *providerData) checkTargetRank(ctx context.Context, u userModel, roles [
 		fmt.Sprintf("User %s (%s) holds the role %q (rank %d), which is not below the rank of %s (%d), so this token cannot change the user: "+
 			"only an owner changes an account ranked at or above itself. Use a token of a higher role, or leave this user as it is.",
 			u.ID.ValueString(), u.Email.ValueString(), top, byKey[top].Rank, tokenRoleLabel(me), me.Rank))
+}
+
+// summaryUserAdmin is the summary of the error of a change that the
+// partner's user_admin_min_role refuses the API token.
+const summaryUserAdmin = "User management not allowed for this API token"
+
+// checkUserAdmin fails the plan of a change to the users or invites of a
+// partner (what, such as "create users") when the API token does not hold
+// perm (users.manage or invites.manage) there in effect, as GET /v1/me
+// tells: its role lacks it, or the partner's user_admin_min_role withholds
+// it from a role ranked below that setting. An operator token, and a
+// partner other than the token's (which the portal answers 404), are not
+// checked here. It reports whether the plan may go on.
+func (d *providerData) checkUserAdmin(ctx context.Context, partnerID, perm, what string, at path.Path, diags *diag.Diagnostics) bool {
+	me, err := d.whoAmI(ctx)
+	if addAPIError(diags, "Unable to check the API token's permissions", "reading GET /v1/me for the API token's role", err) {
+		return false
+	}
+	if me.Kind == api.KindOperator || me.PartnerID != partnerID || slices.Contains(me.Permissions, perm) {
+		return true
+	}
+	if hasErrorSummary(*diags, summaryUserAdmin) {
+		return false // said once per resource
+	}
+	detail := fmt.Sprintf("%s does not hold the permission %s, so it cannot %s of partner %s. Use a token of a user whose role holds %s.",
+		capitalize(tokenRoleLabel(me)), perm, what, partnerID, perm)
+	if slices.Contains(me.WithheldPermissions, perm) {
+		detail = userAdminDetail(me, what)
+	}
+	diags.AddAttributeError(at, summaryUserAdmin, detail)
+	return false
+}
+
+// userAdminDetail explains that the partner's user_admin_min_role keeps the
+// API token from what it would do.
+func userAdminDetail(me *api.Me, what string) string {
+	return fmt.Sprintf("Partner %s lets only %s and above change users, their roles and invites (its setting user_admin_min_role = %q). "+
+		"%s (rank %d) ranks below that, so the setting withholds %s from it (GET /v1/me lists them as withheld), and this token cannot %s. "+
+		"Use a token of a user with the role %s or above, or leave this change out.",
+		me.PartnerID, me.UserAdminMinRole, me.UserAdminMinRole, capitalize(tokenRoleLabel(me)), me.Rank,
+		strings.Join(me.WithheldPermissions, " and "), what, me.UserAdminMinRole)
+}
+
+// hasErrorSummary reports whether diags hold an error with that summary.
+func hasErrorSummary(diags diag.Diagnostics, summary string) bool {
+	for _, e := range diags.Errors() {
+		if e.Summary() == summary {
+			return true
+		}
+	}
+	return false
 }
 
 // tokenRoleLabel names the API token's role for messages.
