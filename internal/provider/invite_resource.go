@@ -64,7 +64,6 @@ type inviteModel struct {
 }
 
 func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
 		Description: "An invitation by email to join a partner, with a time-limited link. The resource stays the same from sent " +
 			"through accepted or expired: acceptance is not drift (`status` becomes `accepted` and `user_id` is filled in), and what " +
@@ -72,14 +71,8 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"or `portal_role_assignment`) and `roles` here is no longer compared. Destroying a pending invite revokes it; destroying an " +
 			"accepted one leaves the user in place.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed: true, Description: "The invite's id, such as `inv_0123abcd`.", PlanModifiers: keep,
-			},
-			"partner_id": schema.StringAttribute{
-				Optional: true, Computed: true,
-				Description:   "The partner the person is invited to. Defaults to the provider's `partner_id`, then to the partner of the API token. Changing it replaces the invite.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":         setOnCreate("The invite's id, such as `inv_0123abcd`."),
+			"partner_id": partnerIDArgument("the person is invited to", "invite"),
 			"email": schema.StringAttribute{
 				Required:      true,
 				Description:   "The address the invitation is sent to, compared as the portal compares logins (letter case, Unicode form, an internationalised domain as Unicode or ASCII): writing it another way plans nothing. Changing it replaces the invite.",
@@ -128,9 +121,7 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"send_count": schema.Int64Attribute{
 				Computed: true, Description: "How many times the invitation was sent: 1, plus one per resend.",
 			},
-			"created_at": schema.StringAttribute{
-				Computed: true, Description: "When the invite was first sent (RFC 3339).", PlanModifiers: keep,
-			},
+			"created_at": setOnCreate("When the invite was first sent (RFC 3339)."),
 		},
 	}
 }

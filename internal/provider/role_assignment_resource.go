@@ -51,17 +51,8 @@ func (r *roleAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"A grant revoked in the portal by hand shows as drift and apply grants it again; destroying it revokes the role. " +
 			"Do not combine it with `roles` on a `portal_partner_user` of the same user: that list is authoritative and the two would undo each other.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "`USER_ID/ROLE`, such as `usr_0123abcd/member`.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"partner_id": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Description:   "The partner the user belongs to. Defaults to the provider's `partner_id`, then to the partner of the API token. Changing it replaces the grant.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":         setOnCreate("`USER_ID/ROLE`, such as `usr_0123abcd/member`."),
+			"partner_id": partnerIDArgument("the user belongs to", "grant"),
 			"user_id": schema.StringAttribute{
 				Required:      true,
 				Description:   "The id of the user who gets the role, such as `usr_0123abcd`. The user may still be `invited`. Changing it replaces the grant.",
@@ -74,16 +65,8 @@ func (r *roleAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Validators:    []validator.String{validRoleKey()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"granted_at": schema.StringAttribute{
-				Computed:      true,
-				Description:   "When the role was granted (RFC 3339).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"granted_by": schema.StringAttribute{
-				Computed:      true,
-				Description:   "The id of the actor who granted the role: a user id, or an operator token's id.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"granted_at": setOnCreate("When the role was granted (RFC 3339)."),
+			"granted_by": setOnCreate("The id of the actor who granted the role: a user id, or an operator token's id."),
 		},
 	}
 }

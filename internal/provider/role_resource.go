@@ -57,17 +57,8 @@ func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"`portal_role_assignment` when no built-in role fits the minimum-permission rule. The API token must rank above the role and " +
 			"hold every permission it gives. A role still held by users cannot be destroyed: revoke it from them first.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "The role's key, which identifies it within its partner.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"partner_id": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Description:   "The partner the role belongs to. Defaults to the provider's `partner_id`, then to the partner of the API token. Changing it replaces the role.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":         setOnCreate("The role's key, which identifies it within its partner."),
+			"partner_id": partnerIDArgument("the role belongs to", "role"),
 			"key": schema.StringAttribute{
 				Required: true,
 				Description: "The role's key, used to grant it: 2 to 32 lower-case letters, digits or underscores, starting with a letter, such as `billing`. " +
@@ -105,11 +96,7 @@ func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					"The API token's role must hold each of them. Changed in place.",
 				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(api.AllPermissions...))},
 			},
-			"created_at": schema.StringAttribute{
-				Computed:      true,
-				Description:   "When the role was created (RFC 3339).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"created_at": setOnCreate("When the role was created (RFC 3339)."),
 			"updated_at": schema.StringAttribute{
 				Computed:    true,
 				Description: "When the role was last changed (RFC 3339).",

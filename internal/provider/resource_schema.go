@@ -1,0 +1,32 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+)
+
+// Attributes that the schemas of several resources share.
+
+// partnerIDArgument is a resource's partner_id: the partner the object is in
+// (whose, such as "the role belongs to"), which ModifyPlan defaults as every
+// partner_id is defaulted; a new partner replaces the object (what).
+func partnerIDArgument(whose, what string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional: true,
+		Computed: true,
+		Description: "The partner " + whose + ". Defaults to the provider's `partner_id`, then to the partner of the API token. " +
+			"Changing it replaces the " + what + ".",
+		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+// setOnCreate is a computed string that the portal sets when the object is
+// created and that never changes after: a plan keeps the value in state.
+func setOnCreate(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Computed:      true,
+		Description:   description,
+		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
