@@ -198,14 +198,8 @@ func TestNoAnswerLaterInARunIsTriedTwice(t *testing.T) {
 }
 
 func TestConnectionRefusedIsUnreachable(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	endpoint := srv.URL
-	srv.Close() // nothing listens any more
-	c, err := New(Config{Endpoint: endpoint, Token: testToken, MaxRetries: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Me.Get(context.Background())
+	c, endpoint := refusedClient(t, 1)
+	_, err := c.Me.Get(context.Background())
 	if !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("err = %v, want ErrUnreachable", err)
 	}

@@ -98,6 +98,20 @@ func newTestClient(t *testing.T, h http.HandlerFunc, mods ...func(*Config)) (*Cl
 	return c, logger
 }
 
+// refusedClient is a client of an endpoint where nothing listens any more,
+// so that every connection is refused, trying maxRetries times again with
+// millisecond waits.
+func refusedClient(t *testing.T, maxRetries int) (c *Client, endpoint string) {
+	t.Helper()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	c, err := New(Config{Endpoint: srv.URL, Token: testToken, MaxRetries: maxRetries, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv.URL
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -135,14 +135,8 @@ func TestRetriesExhaustedReturnLastAPIError(t *testing.T) {
 }
 
 func TestConnectionErrorReportsAttempts(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	endpoint := srv.URL
-	srv.Close() // nothing listens any more
-	c, err := New(Config{Endpoint: endpoint, Token: testToken, MaxRetries: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Me.Get(context.Background())
+	c, _ := refusedClient(t, 2)
+	_, err := c.Me.Get(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "after 3 attempt(s)") || !strings.Contains(err.Error(), "GET /v1/me") {
 		t.Fatalf("err = %v, want the route and 3 attempts", err)
 	}
