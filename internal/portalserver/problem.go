@@ -88,14 +88,19 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		s.log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", requestID(r.Context()))
 		p = newProblem(http.StatusInternalServerError, api.CodeInternal, "the server failed; quote the request id when reporting it")
 	}
-	body := p.Problem
+	sendProblem(w, r, p.Problem, p.retryAfter)
+}
+
+// sendProblem answers with body as problem+json, its instance and request
+// id the request's own.
+func sendProblem(w http.ResponseWriter, r *http.Request, body api.Problem, retryAfter int) {
 	body.Instance = r.URL.Path
 	body.RequestID = requestID(r.Context())
-	if p.retryAfter > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(p.retryAfter))
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(retryAfter))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(p.Status)
+	w.WriteHeader(body.Status)
 	_ = json.NewEncoder(w).Encode(body)
 }
 

@@ -32,6 +32,8 @@ type store struct {
 	mu    sync.Mutex // held for the whole of a write transaction
 
 	pageTokenKey []byte // signs page tokens (settings.page_token_key)
+
+	idempotencyPruned time.Time // when expired Idempotency-Keys were last deleted; guarded by mu
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.

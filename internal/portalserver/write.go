@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
@@ -59,6 +60,9 @@ type answer struct {
 type storedHeader struct {
 	ETag     string `json:"etag,omitempty"`
 	Location string `json:"location,omitempty"`
+	// Problem marks a problem answer: its body is the problem without
+	// instance and request_id, which a replay fills in as its own.
+	Problem bool `json:"problem,omitempty"`
 }
 
 func (rep *reply) answer() (*answer, error) {
@@ -76,7 +80,15 @@ func (rep *reply) answer() (*answer, error) {
 	return a, nil
 }
 
-func (a *answer) send(w http.ResponseWriter) {
+func (a *answer) send(w http.ResponseWriter, r *http.Request) {
+	if a.header.Problem {
+		var p api.Problem
+		if err := json.Unmarshal(a.body, &p); err == nil {
+			w.Header().Set("Idempotent-Replayed", "true")
+			sendProblem(w, r, p, 0)
+			return
+		}
+	}
 	if a.header.ETag != "" {
 		w.Header().Set("ETag", a.header.ETag)
 	}
@@ -116,14 +128,17 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, fn func(v *view) 
 		if ans, err = rep.answer(); err != nil || id == nil {
 			return err
 		}
-		return id.store(v, ans)
+		return s.storeAnswer(v, id, ans)
 	})
 	if err != nil {
 		return err
 	}
-	ans.send(w)
+	ans.send(w, r)
 	return nil
 }
+
+// idempotencyTTL is how long an Idempotency-Key is kept.
+const idempotencyTTL = 24 * time.Hour
 
 // idempotency is a POST's Idempotency-Key and what it was used for: the
 // token ("public" on the public routes) and a digest of method, path and body.
@@ -133,9 +148,11 @@ type idempotency struct {
 
 type idempotencyKey struct{}
 
-// idempotent answers a POST whose Idempotency-Key this token already used:
-// with the first answer again for the same request, 422 for another one. A
-// new key goes with the request to write, which records the answer.
+// idempotent answers a POST whose Idempotency-Key this token used in the
+// last 24 hours: with the first answer again for the same request, 422 for
+// another one. A new key goes with the request to write, which records the
+// answer of the change; an error answer is kept too (keepProblem), except a
+// 5xx or a 429: the request changed nothing, and a retry runs it again.
 func (s *Server) idempotent(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
 		key := r.Header.Get("Idempotency-Key")
@@ -156,18 +173,73 @@ func (s *Server) idempotent(h handler) handler {
 			return err
 		}
 		if stored != nil {
-			stored.send(w)
+			stored.send(w, r)
 			return nil
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), idempotencyKey{}, id)), p)
+		err = h(w, r.WithContext(context.WithValue(r.Context(), idempotencyKey{}, id)), p)
+		var pr *problem
+		if err == nil || !errors.As(err, &pr) || pr.Status >= 500 || pr.Status == http.StatusTooManyRequests ||
+			pr.Code == api.CodeIdempotencyKeyReused {
+			return err
+		}
+		stored, kerr := s.keepProblem(r, id, pr)
+		switch {
+		case kerr != nil && errors.As(kerr, new(*problem)):
+			return kerr // 422: a concurrent request took the key for another request
+		case kerr != nil:
+			s.log.WarnContext(r.Context(), "keeping an error answer for its Idempotency-Key", "err", kerr, "request_id", requestID(r.Context()))
+		case stored != nil:
+			stored.send(w, r) // a concurrent duplicate answered first
+			return nil
+		}
+		return err
 	}
 }
 
-// lookup returns the answer kept for the key, nil when there is none.
+// keepProblem keeps an error answer for the key, so that a retry gets it
+// again instead of running the request once more. When a concurrent
+// duplicate kept its answer first, that answer is returned, to be sent
+// instead: every request with one key gets one answer.
+func (s *Server) keepProblem(r *http.Request, id *idempotency, pr *problem) (*answer, error) {
+	body := pr.Problem
+	body.Instance, body.RequestID = "", ""
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	a := &answer{status: pr.Status, header: storedHeader{Problem: true}, body: b}
+	var stored *answer
+	err = s.db.tx(r.Context(), func(tx *sql.Tx) error {
+		v := &view{ctx: r.Context(), q: tx, now: s.now()}
+		var err error
+		if stored, err = id.lookup(v); err != nil || stored != nil {
+			return err
+		}
+		return s.storeAnswer(v, id, a)
+	})
+	return stored, err
+}
+
+// storeAnswer keeps the answer for the key and, at most once an hour,
+// deletes the keys that have expired. It runs in a write transaction, which
+// holds the store's lock.
+func (s *Server) storeAnswer(v *view, id *idempotency, a *answer) error {
+	if v.now.Sub(s.db.idempotencyPruned) >= time.Hour {
+		if err := v.exec(`DELETE FROM idempotency WHERE created_at <= ?`, micros(v.now.Add(-idempotencyTTL))); err != nil {
+			return err
+		}
+		s.db.idempotencyPruned = v.now
+	}
+	return id.store(v, a)
+}
+
+// lookup returns the answer kept for the key, nil when there is none or
+// it is older than idempotencyTTL.
 func (id *idempotency) lookup(v *view) (*answer, error) {
 	var request, header string
 	a := &answer{replayed: true}
-	err := v.queryRow(`SELECT request, status, headers, body FROM idempotency WHERE token_id = ? AND key = ?`, id.owner, id.key).
+	err := v.queryRow(`SELECT request, status, headers, body FROM idempotency WHERE token_id = ? AND key = ? AND created_at > ?`,
+		id.owner, id.key, micros(v.now.Add(-idempotencyTTL))).
 		Scan(&request, &a.status, &header, &a.body)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -181,13 +253,14 @@ func (id *idempotency) lookup(v *view) (*answer, error) {
 	return a, json.Unmarshal([]byte(header), &a.header)
 }
 
-// store keeps the answer for the key, in the change's transaction.
+// store keeps the answer for the key, in the change's transaction; it
+// replaces an expired record of the key (lookup found none that is live).
 func (id *idempotency) store(v *view, a *answer) error {
 	header, err := json.Marshal(a.header)
 	if err != nil {
 		return err
 	}
-	return v.exec(`INSERT INTO idempotency (token_id, key, request, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return v.exec(`INSERT OR REPLACE INTO idempotency (token_id, key, request, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		id.owner, id.key, id.request, a.status, string(header), a.body, micros(v.now))
 }
 
