@@ -176,23 +176,23 @@ func TestAccInvite_onExpiry(t *testing.T) {
 func TestAccInvite_resendTriggersAndRolesUpdateInPlace(t *testing.T) {
 	a := newAcc(t)
 	var id string
+	// config is the invite with these roles and this resend trigger.
+	config := func(roles, reminder string) string {
+		return a.provider("") + inviteConfig(fmt.Sprintf(`
+  email           = "again@acme.test"
+  roles           = %[1]s
+  access_duration = "720h"
+  resend_triggers = { reminder = %[2]q }`, roles, reminder))
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6,
 		Steps: []resource.TestStep{
 			{
-				Config: a.provider("") + inviteConfig(`
-  email           = "again@acme.test"
-  roles           = ["member"]
-  access_duration = "720h"
-  resend_triggers = { reminder = "1" }`),
-				Check: func(s *terraform.State) error { id = a.inviteID(s); return nil },
+				Config: config(`["member"]`, "1"),
+				Check:  func(s *terraform.State) error { id = a.inviteID(s); return nil },
 			},
 			{
-				Config: a.provider("") + inviteConfig(`
-  email           = "again@acme.test"
-  roles           = ["member", "read_only"]
-  access_duration = "720h"
-  resend_triggers = { reminder = "1" }`),
+				Config:            config(`["member", "read_only"]`, "1"),
 				ConfigPlanChecks:  expectInviteAction(plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{inviteValue("send_count", knownvalue.Int64Exact(1))},
 				Check: func(*terraform.State) error {
@@ -204,11 +204,7 @@ func TestAccInvite_resendTriggersAndRolesUpdateInPlace(t *testing.T) {
 				},
 			},
 			{
-				Config: a.provider("") + inviteConfig(`
-  email           = "again@acme.test"
-  roles           = ["member", "read_only"]
-  access_duration = "720h"
-  resend_triggers = { reminder = "2" }`),
+				Config:           config(`["member", "read_only"]`, "2"),
 				ConfigPlanChecks: expectInviteAction(plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					inviteValue("send_count", knownvalue.Int64Exact(2)),
