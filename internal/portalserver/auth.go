@@ -35,7 +35,9 @@ func (p *principal) actor() api.Actor {
 	return api.Actor{Type: "user", ID: p.userID, Email: p.email}
 }
 
-func (p *principal) ceiling() int { return api.GrantCeiling(p.rank, func(perm string) bool { return p.perms[perm] }) }
+func (p *principal) ceiling() int {
+	return api.GrantCeiling(p.rank, func(perm string) bool { return p.perms[perm] })
+}
 
 // require checks that the principal holds a permission in effect, naming
 // the partner's user_admin_min_role when that is what withholds it.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -29,6 +30,19 @@ type Config struct {
 	RateLimit float64
 	// RateBurst is how many requests a token may make at once; default 2 × RateLimit.
 	RateBurst int
+	// PublicRateLimit is the sustained requests per second allowed on the
+	// public routes that take an emailed token (POST /v1/invites/accept and
+	// POST /v1/password-setup), per client address and, separately, per
+	// prefix of the presented token (its first 12 characters). On even when
+	// RateLimit is off: 0 is the default, 0.2 (one each 5 s); negative turns
+	// it off.
+	PublicRateLimit float64
+	// PublicRateBurst is how many such requests may come at once; default 10.
+	PublicRateBurst int
+	// TrustForwardedFor counts a public request against the last address of
+	// X-Forwarded-For instead of the connection's: for a portald behind a
+	// reverse proxy that appends it. Off, a client cannot choose its address.
+	TrustForwardedFor bool
 	// PublicURL is the base of links in mails; default http://127.0.0.1:8080.
 	PublicURL string
 	// Logger receives the access log and errors; default discards.
@@ -43,6 +57,7 @@ type Server struct {
 	db      *store
 	log     *slog.Logger
 	limiter *rateLimiter
+	public  *publicLimiter // nil when off
 	metrics *metrics
 	handler http.Handler
 
@@ -59,6 +74,16 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.RateLimit < 0 || cfg.RateBurst < 0 {
 		return nil, fmt.Errorf("the rate limit and burst must be 0 (off, default) or positive, not %g and %d", cfg.RateLimit, cfg.RateBurst)
+	}
+	if math.IsNaN(cfg.PublicRateLimit) || math.IsInf(cfg.PublicRateLimit, 0) || cfg.PublicRateBurst < 0 {
+		return nil, fmt.Errorf("the public rate limit must be a number (0 default, negative off) and its burst 0 (default) or positive, not %g and %d",
+			cfg.PublicRateLimit, cfg.PublicRateBurst)
+	}
+	if cfg.PublicRateLimit == 0 {
+		cfg.PublicRateLimit = defaultPublicRate
+	}
+	if cfg.PublicRateBurst == 0 {
+		cfg.PublicRateBurst = defaultPublicBurst
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -78,6 +103,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		db:       db,
 		log:      cfg.Logger,
 		limiter:  newRateLimiter(cfg.RateLimit, cfg.RateBurst),
+		public:   newPublicLimiter(cfg.PublicRateLimit, cfg.PublicRateBurst, cfg.TrustForwardedFor),
 		metrics:  newMetrics(),
 		activity: newActivity(),
 	}
@@ -114,6 +140,11 @@ func (s *Server) routes() http.Handler {
 	}
 	authed := func(pattern string, h handler) {
 		mux.Handle(pattern, s.serve(s.authenticate(readRequest(s.idempotent(h)))))
+	}
+	// The public routes that take an emailed token are rate limited by
+	// client address and by token prefix: no API token names a bucket.
+	emailedToken := func(pattern string, h handler) {
+		mux.Handle(pattern, s.serve(s.public.limitAddress(readRequest(s.public.limitTokenPrefix(s.idempotent(h))))))
 	}
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -160,8 +191,8 @@ func (s *Server) routes() http.Handler {
 	authed("POST /v1/partners/{partner_id}/tokens", s.createToken)
 	authed("GET /v1/partners/{partner_id}/audit-events", s.listAuditEvents)
 
-	public("POST /v1/invites/accept", s.acceptInvite)
-	public("POST /v1/password-setup", s.setupPassword)
+	emailedToken("POST /v1/invites/accept", s.acceptInvite)
+	emailedToken("POST /v1/password-setup", s.setupPassword)
 
 	if s.cfg.Dev {
 		public("GET /v1/dev/outbox", s.getOutbox)
