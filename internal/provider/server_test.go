@@ -20,24 +20,12 @@ type payloadKey struct{}
 func TestServerLetsGoOfRequestContexts(t *testing.T) {
 	srv := NewServer("test")()
 	calls := map[string]func(context.Context){
-		"ValidateResourceConfig": func(ctx context.Context) {
-			_, _ = srv.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: "portal_partner_user"})
-		},
-		"UpgradeResourceState": func(ctx context.Context) {
-			_, _ = srv.UpgradeResourceState(ctx, &tfprotov6.UpgradeResourceStateRequest{TypeName: "portal_partner_user"})
-		},
-		"ReadResource": func(ctx context.Context) {
-			_, _ = srv.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: "portal_partner_user"})
-		},
-		"PlanResourceChange": func(ctx context.Context) {
-			_, _ = srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{TypeName: "portal_partner_user"})
-		},
-		"ApplyResourceChange": func(ctx context.Context) {
-			_, _ = srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{TypeName: "portal_partner_user"})
-		},
-		"ValidateDataResourceConfig": func(ctx context.Context) {
-			_, _ = srv.ValidateDataResourceConfig(ctx, &tfprotov6.ValidateDataResourceConfigRequest{TypeName: "portal_roles"})
-		},
+		"ValidateResourceConfig":     rpc(srv.ValidateResourceConfig, &tfprotov6.ValidateResourceConfigRequest{TypeName: "portal_partner_user"}),
+		"UpgradeResourceState":       rpc(srv.UpgradeResourceState, &tfprotov6.UpgradeResourceStateRequest{TypeName: "portal_partner_user"}),
+		"ReadResource":               rpc(srv.ReadResource, &tfprotov6.ReadResourceRequest{TypeName: "portal_partner_user"}),
+		"PlanResourceChange":         rpc(srv.PlanResourceChange, &tfprotov6.PlanResourceChangeRequest{TypeName: "portal_partner_user"}),
+		"ApplyResourceChange":        rpc(srv.ApplyResourceChange, &tfprotov6.ApplyResourceChangeRequest{TypeName: "portal_partner_user"}),
+		"ValidateDataResourceConfig": rpc(srv.ValidateDataResourceConfig, &tfprotov6.ValidateDataResourceConfigRequest{TypeName: "portal_roles"}),
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
@@ -54,6 +42,11 @@ func TestServerLetsGoOfRequestContexts(t *testing.T) {
 			t.Fatal("the request's context is still reachable after the request returned")
 		})
 	}
+}
+
+// rpc is a call of f with req whose answer is dropped.
+func rpc[Req, Resp any](f func(context.Context, *Req) (*Resp, error), req *Req) func(context.Context) {
+	return func(ctx context.Context) { _, _ = f(ctx, req) }
 }
 
 // requestContext returns a canceled request context that carries a value
