@@ -3,6 +3,7 @@
 //	portald bootstrap --db FILE --partner NAME --owner-email EMAIL [--token-name NAME]
 //	portald bootstrap --db FILE --operator [--token-name NAME]
 //	portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+//	              [--public-rate-limit RPS] [--public-rate-burst N] [--trust-forwarded-for]
 //	              [--public-url URL] [--addr-file FILE]
 //
 // It exits 0 on success and for -h, 2 for a command line it cannot use
@@ -38,6 +39,7 @@ Usage:
   portald bootstrap --db FILE --operator [--token-name NAME]
       create a portal operator token
   portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+                [--public-rate-limit RPS] [--public-rate-burst N] [--trust-forwarded-for]
                 [--public-url URL] [--addr-file FILE]
       serve Portal API v1
 
@@ -164,12 +166,16 @@ func bootstrap(args []string, stdout io.Writer) error {
 
 func serve(args []string, stdout, stderr io.Writer) error {
 	c := newCommand("serve", `  portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+                [--public-rate-limit RPS] [--public-rate-burst N] [--trust-forwarded-for]
                 [--public-url URL] [--addr-file FILE]`)
 	db := c.String("db", "portal.db", "SQLite database file (created and migrated at start)")
 	addr := c.String("addr", "127.0.0.1:8080", "address to listen on; loopback unless you mean otherwise")
 	dev := c.Bool("dev", false, "expose the mail outbox and the test clock under /v1/dev (never in production)")
 	rate := c.Float64("rate-limit", 0, "requests per second allowed per token; 0 turns limiting off")
 	burst := c.Int("rate-burst", 0, "requests a token may make at once; default twice the rate")
+	publicRate := c.Float64("public-rate-limit", 0.2, "requests per second allowed per client address and per token prefix on the routes that take an emailed token; 0 turns that limit off")
+	publicBurst := c.Int("public-rate-burst", 10, "requests a client address or token prefix may make at once on those routes")
+	trustXFF := c.Bool("trust-forwarded-for", false, "count those requests against the last X-Forwarded-For address: only behind a reverse proxy that appends it")
 	publicURL := c.String("public-url", "", "base URL of links in mails, such as https://portal.example; default http://ADDR")
 	addrFile := c.String("addr-file", "", "write the address listened on to this file once serving (useful with --addr 127.0.0.1:0)")
 	if ok, err := c.parse(args, stdout); !ok {
@@ -182,6 +188,13 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return c.fail("--rate-burst must be 0 (twice the rate) or positive, not %d", *burst)
 	case *burst > 0 && *rate == 0:
 		return c.fail("--rate-burst has no effect without --rate-limit")
+	case *publicRate < 0 || math.IsNaN(*publicRate) || math.IsInf(*publicRate, 0):
+		return c.fail("--public-rate-limit must be 0 (off) or a positive number of requests per second, not %v", *publicRate)
+	case *publicBurst < 1:
+		return c.fail("--public-rate-burst must be positive, not %d", *publicBurst)
+	}
+	if *publicRate == 0 {
+		*publicRate = -1 // off; 0 in the Config is the default
 	}
 	if *publicURL != "" {
 		u, err := url.Parse(*publicURL)
@@ -199,7 +212,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	s, err := portalserver.Open(ctx, portalserver.Config{DBPath: *db, Dev: *dev, RateLimit: *rate, RateBurst: *burst, PublicURL: *publicURL, Logger: logger})
+	s, err := portalserver.Open(ctx, portalserver.Config{DBPath: *db, Dev: *dev, RateLimit: *rate, RateBurst: *burst,
+		PublicRateLimit: *publicRate, PublicRateBurst: *publicBurst, TrustForwardedFor: *trustXFF, PublicURL: *publicURL, Logger: logger})
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -213,7 +227,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	logger.Info("portald listening", "addr", ln.Addr().String(), "db", *db, "dev", *dev, "rate_limit", *rate)
+	logger.Info("portald listening", "addr", ln.Addr().String(), "db", *db, "dev", *dev, "rate_limit", *rate, "public_rate_limit", max(0, *publicRate))
 	select {
 	case err := <-errc:
 		return err

@@ -42,10 +42,10 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startServe runs `portald serve` and waits until it answers /healthz.
-func startServe(t *testing.T, bin, db, addr string) *exec.Cmd {
+// startServe runs `portald serve` with the extra flags and waits until it answers /healthz.
+func startServe(t *testing.T, bin, db, addr string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--db", db, "--addr", addr)
+	cmd := exec.Command(bin, append([]string{"serve", "--db", db, "--addr", addr}, extra...)...)
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
@@ -140,6 +140,38 @@ func TestBootstrapServeKillAndRestart(t *testing.T) {
 	}
 }
 
+// The public routes' limit is on by default and the flags set it.
+func TestPublicRateLimitFlags(t *testing.T) {
+	bin := buildPortald(t)
+	accept := func(addr string) *http.Response {
+		t.Helper()
+		res, err := http.Post("http://"+addr+"/v1/invites/accept", "application/json",
+			strings.NewReader(`{"token":"invtok_guess","password":"correct horse battery"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	addr := freeAddr(t)
+	startServe(t, bin, filepath.Join(t.TempDir(), "a.db"), addr, "--public-rate-burst", "2")
+	for i := range 2 {
+		if res := accept(addr); res.StatusCode != http.StatusNotFound || res.Header.Get("RateLimit-Limit") != "2" {
+			t.Fatalf("accept %d: %d with RateLimit-Limit %q, want 404 with 2", i+1, res.StatusCode, res.Header.Get("RateLimit-Limit"))
+		}
+	}
+	if res := accept(addr); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("a 3rd accept past --public-rate-burst 2: %d, want 429 with Retry-After", res.StatusCode)
+	}
+	addr = freeAddr(t)
+	startServe(t, bin, filepath.Join(t.TempDir(), "b.db"), addr, "--public-rate-limit", "0")
+	for range 15 {
+		if res := accept(addr); res.StatusCode != http.StatusNotFound || res.Header.Get("RateLimit-Limit") != "" {
+			t.Fatalf("with --public-rate-limit 0: %d with RateLimit-Limit %q, want 404 and no limit", res.StatusCode, res.Header.Get("RateLimit-Limit"))
+		}
+	}
+}
+
 // portald runs the command as main does, returning its exit status and output.
 func portald(args ...string) (code int, stdout, stderr string) {
 	var out, errs bytes.Buffer
@@ -174,6 +206,8 @@ func TestCommandLineRefusesWhatItWouldIgnore(t *testing.T) {
 		{"a negative rate limit", []string{"serve", "--db", db, "--rate-limit", "-5"}, "--rate-limit must be 0 (off) or a positive"},
 		{"a negative burst", []string{"serve", "--db", db, "--rate-limit", "5", "--rate-burst", "-1"}, "--rate-burst must be"},
 		{"a burst without a rate", []string{"serve", "--db", db, "--rate-burst", "10"}, "no effect without --rate-limit"},
+		{"a negative public rate limit", []string{"serve", "--db", db, "--public-rate-limit", "-1"}, "--public-rate-limit must be 0 (off) or a positive"},
+		{"a public burst of 0", []string{"serve", "--db", db, "--public-rate-burst", "0"}, "--public-rate-burst must be positive"},
 		{"a relative public URL", []string{"serve", "--db", db, "--public-url", "portal.example"}, "--public-url must be an absolute"},
 		{"an unknown flag", []string{"serve", "--db", db, "--port", "1"}, "flag provided but not defined: -port"},
 		{"bootstrap's stray argument", []string{"bootstrap", "--db", db, "--operator", "now"}, `unexpected argument "now"`},
@@ -200,7 +234,8 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 	_, top, _ := portald("-h")
 	_, serve, _ := portald("serve", "-h")
-	if !strings.Contains(top, "--public-url") || !strings.Contains(serve, "-public-url") || !strings.Contains(serve, "-addr-file") {
+	if !strings.Contains(top, "--public-url") || !strings.Contains(serve, "-public-url") || !strings.Contains(serve, "-addr-file") ||
+		!strings.Contains(top, "--trust-forwarded-for") || !strings.Contains(serve, "-public-rate-limit") {
 		t.Fatalf("the usage does not name every serve flag:\n%s\n%s", top, serve)
 	}
 }
