@@ -62,11 +62,9 @@ func (b *resourceBase) Configure(_ context.Context, req resource.ConfigureReques
 	b.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-// dataSourceBase is resourceBase for data sources.
-type dataSourceBase struct {
-	typeName string
-	data     *providerData
-}
+// dataSourceBase is resourceBase for data sources: the same fields, with
+// the methods of the datasource package.
+type dataSourceBase resourceBase
 
 func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_" + b.typeName
