@@ -71,6 +71,13 @@ func TestUserAdminMinRoleShowsInMeAndGatesUsersAndInvites(t *testing.T) {
 	partner := "/v1/partners/" + w.PartnerID
 	users := w.usersPath(w.PartnerID)
 	member := w.user(w.PartnerID, "member@acme.test", api.RoleMember)
+	removed := w.user(w.PartnerID, "removed@acme.test", api.RoleMember)
+	wantStatus(t, w.Do(t, w.OwnerToken, http.MethodDelete, users+"/"+removed.ID, nil), http.StatusNoContent)
+	var inv api.Invite
+	res := w.Do(t, w.OwnerToken, http.MethodPost, w.invitesPath(), api.InviteCreate{Email: "pending@acme.test", Roles: []string{api.RoleMember}})
+	wantStatus(t, res, http.StatusCreated)
+	res.Decode(t, &inv)
+	invite := w.invitesPath() + "/" + inv.ID
 	_, admin := w.actor("admin@acme.test", api.RoleAdmin)
 	setting := func(role string) {
 		t.Helper()
@@ -95,10 +102,14 @@ func TestUserAdminMinRoleShowsInMeAndGatesUsersAndInvites(t *testing.T) {
 		{http.MethodPost, users, api.UserCreate{Email: "new@acme.test"}},
 		{http.MethodPatch, users + "/" + member.ID, api.UserUpdate{FirstName: ptr("M")}},
 		{http.MethodDelete, users + "/" + member.ID, nil},
+		{http.MethodPost, users + "/" + removed.ID + "/restore", nil},
 		{http.MethodPut, users + "/" + member.ID + "/roles/" + api.RoleReadOnly, nil},
 		{http.MethodPut, users + "/" + member.ID + "/roles", api.GrantsReplace{Roles: []string{api.RoleReadOnly}}},
 		{http.MethodPost, w.invitesPath(), api.InviteCreate{Email: "inv@acme.test", Roles: []string{api.RoleMember}}},
 		{http.MethodPost, w.invitesPath() + "/batch", api.InviteBatchCreate{Invites: []api.InviteCreate{{Email: "inv@acme.test", Roles: []string{api.RoleMember}}}}},
+		{http.MethodPatch, invite, api.InviteUpdate{Roles: &[]string{api.RoleReadOnly}}},
+		{http.MethodPost, invite + "/resend", nil},
+		{http.MethodPost, invite + "/revoke", nil},
 	} {
 		p := wantProblem(t, w.Do(t, admin, c.method, c.path, c.body), http.StatusForbidden, api.CodeForbidden)
 		if !strings.Contains(p.Detail, "user_admin_min_role") {
@@ -175,6 +186,7 @@ func TestChecksRunInTheDocumentedOrder(t *testing.T) {
 		code                      string
 	}{
 		{"authentication before tenant", "", http.MethodPost, w.usersPath(globex), api.UserCreate{Email: "x@acme.test"}, nil, http.StatusUnauthorized, api.CodeUnauthenticated},
+		{"request syntax before tenant", member, http.MethodPatch, w.usersPath(globex) + "/usr_x", api.UserUpdate{}, []string{"If-Match", "garbage"}, http.StatusBadRequest, api.CodeInvalidRequest},
 		{"tenant before permission", member, http.MethodPost, w.usersPath(globex), api.UserCreate{Email: "nope"}, nil, http.StatusNotFound, api.CodeNotFound},
 		{"permission before body", member, http.MethodPost, users, api.UserCreate{Email: "nope"}, nil, http.StatusForbidden, api.CodeForbidden},
 		{"body before target", admin, http.MethodPatch, users + "/usr_missing", api.UserUpdate{Phone: ptr("+1")}, nil, http.StatusUnprocessableEntity, api.CodeValidationFailed},
@@ -185,6 +197,7 @@ func TestChecksRunInTheDocumentedOrder(t *testing.T) {
 			api.UserUpdate{Email: ptr("owner@acme.test"), Roles: &[]string{api.RoleOwner}}, nil, http.StatusForbidden, api.CodeRoleAboveCeiling},
 		{"ceiling before conflict (create)", admin, http.MethodPost, users,
 			api.UserCreate{Email: "owner@acme.test", Roles: []string{api.RoleOwner}}, nil, http.StatusForbidden, api.CodeRoleAboveCeiling},
+		{"the user's rank before the role key of the path", manager, http.MethodPut, users + "/" + peer.ID + "/roles/wizard", nil, nil, http.StatusForbidden, api.CodeInsufficientRank},
 		{"role's rank before the new rank's ceiling", admin, http.MethodPatch, roles + "chief", api.RoleUpdate{Rank: ptr(90)}, nil, http.StatusForbidden, api.CodeInsufficientRank},
 	} {
 		t.Run(c.name, func(t *testing.T) {
