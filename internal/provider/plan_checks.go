@@ -45,6 +45,21 @@ func (d *providerData) checkRoleChange(ctx context.Context, partnerID string, at
 	if addAPIError(diags, "Unable to check roles", "reading GET /v1/me for the API token's role", err) {
 		return
 	}
+	type change struct{ key, verb string }
+	var changes []change
+	for _, k := range next {
+		if !slices.Contains(prev, k) {
+			changes = append(changes, change{k, "grant"})
+		}
+	}
+	for _, k := range prev {
+		if _, ok := roles[k]; ok && !slices.Contains(next, k) {
+			changes = append(changes, change{k, "revoke"})
+		}
+	}
+	if len(changes) == 0 {
+		return
+	}
 	if me.CeilingRank == 0 && len(me.WithheldPermissions) > 0 && me.PartnerID == partnerID {
 		// The partner's setting, not the role, is why this token grants nothing.
 		if !hasErrorSummary(*diags, summaryUserAdmin) {
@@ -52,10 +67,10 @@ func (d *providerData) checkRoleChange(ctx context.Context, partnerID string, at
 		}
 		return
 	}
-	check := func(key, verb string) {
-		r := roles[key]
+	for _, c := range changes {
+		r := roles[c.key]
 		if r.Rank <= me.CeilingRank {
-			return
+			continue
 		}
 		ceiling := me.CeilingRole
 		if ceiling == "" {
@@ -64,19 +79,7 @@ func (d *providerData) checkRoleChange(ctx context.Context, partnerID string, at
 		diags.AddAttributeError(at, "Role above the API token's ceiling",
 			fmt.Sprintf("This plan would %s the role %q (rank %d), but the API token's role is %q, which may grant roles only up to rank %d (%s). "+
 				"An owner grants any role, an admin up to manager, a manager up to member. Use a token of a higher role, or leave this role out.",
-				verb, key, r.Rank, me.Role, me.CeilingRank, ceiling))
-	}
-	for _, k := range next {
-		if !slices.Contains(prev, k) {
-			check(k, "grant")
-		}
-	}
-	for _, k := range prev {
-		if !slices.Contains(next, k) {
-			if _, ok := roles[k]; ok {
-				check(k, "revoke")
-			}
-		}
+				c.verb, c.key, r.Rank, me.Role, me.CeilingRank, ceiling))
 	}
 }
 

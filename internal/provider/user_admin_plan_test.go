@@ -95,3 +95,28 @@ func TestAccUserAdminMinRole_updateFailsAtPlan(t *testing.T) {
 		},
 	})
 }
+
+// What the token may not change but the plan leaves alone plans nothing
+// and no error: a user and an invite the owner made, planned with an
+// admin's token once the partner lets only owners manage users.
+func TestAccUserAdminMinRole_unchangedIsNoError(t *testing.T) {
+	a := newAcc(t)
+	admin := a.tokenWithRole("admin@acme.test", api.RoleAdmin)
+	config := userConfig(`
+  email = "ana@acme.test"
+  roles = ["member"]`) + inviteConfig(`
+  email = "inv@acme.test"
+  roles = ["member"]`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{Config: a.provider("") + config},
+			{
+				PreConfig: func() { a.setUserAdminMinRole(api.RoleOwner) },
+				Config:    a.provider(admin) + config,
+				PlanOnly:  true, // fails on any planned change or error
+			},
+			{PreConfig: func() { a.setUserAdminMinRole(api.RoleManager) }, Config: a.provider("") + config},
+		},
+	})
+}
