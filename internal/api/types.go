@@ -173,6 +173,48 @@ type UserListOptions struct {
 	PageToken      string
 }
 
+// MaxBatchOperations is how many operations one users batch may carry.
+const MaxBatchOperations = 500
+
+// Operations of a users batch.
+const (
+	BatchCreate  = "create"  // Create: a new user
+	BatchUpdate  = "update"  // UserID, Version (If-Match; 0 for none) and Update
+	BatchDelete  = "delete"  // UserID and Version: a soft delete
+	BatchRestore = "restore" // UserID: brings back a removed user
+)
+
+// UserBatch is the body of POST /v1/partners/{partner_id}/users/batch:
+// up to MaxBatchOperations operations, each applied and answered on its
+// own, as the single-user route would, so that one bad operation never
+// blocks the others.
+type UserBatch struct {
+	Operations []UserBatchOperation `json:"operations"`
+}
+
+// UserBatchOperation is one operation of a batch (see the Batch* ops).
+type UserBatchOperation struct {
+	Op      string      `json:"op"`
+	UserID  string      `json:"user_id,omitempty"`
+	Version int64       `json:"version,omitempty"`
+	Create  *UserCreate `json:"create,omitempty"`
+	Update  *UserUpdate `json:"update,omitempty"`
+}
+
+// UserBatchResult answers a batch: one result per operation, in order.
+type UserBatchResult struct {
+	Results []UserBatchItem `json:"results"`
+}
+
+// UserBatchItem is the answer to one operation: the status the single-user
+// route would have answered, with the user (create, update, restore; none
+// for delete) or the problem.
+type UserBatchItem struct {
+	Status  int      `json:"status"`
+	User    *User    `json:"user,omitempty"`
+	Problem *Problem `json:"problem,omitempty"`
+}
+
 // Grant is one role held by one user.
 type Grant struct {
 	UserID    string    `json:"user_id"`

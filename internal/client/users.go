@@ -46,6 +46,15 @@ func (s *UsersService) Create(ctx context.Context, partnerID string, u api.UserC
 	return doJSON[api.User](ctx, s.c, post(usersPath(partnerID), u))
 }
 
+// Batch applies up to api.MaxBatchOperations operations in one request.
+// Each operation is answered on its own in the result, in order; an error
+// is returned only when the batch as a whole was refused or not answered.
+// A retry after a lost answer carries the same Idempotency-Key, so the
+// portal replays the first answer instead of applying the batch twice.
+func (s *UsersService) Batch(ctx context.Context, partnerID string, ops []api.UserBatchOperation) (*api.UserBatchResult, error) {
+	return doJSON[api.UserBatchResult](ctx, s.c, post(usersPath(partnerID)+"/batch", api.UserBatch{Operations: ops}))
+}
+
 // Get returns one user.
 func (s *UsersService) Get(ctx context.Context, partnerID, userID string) (*api.User, error) {
 	return doJSON[api.User](ctx, s.c, get(userPath(partnerID, userID), nil))
