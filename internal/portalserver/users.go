@@ -333,34 +333,49 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *principal
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	var fe fieldErrors
-	validateUserFields(&fe, &in.Email, &in.FirstName, &in.LastName, &in.Phone, in.AccessExpiresAt, v.now)
-	if err := checkRoleKeys(v, &fe, pt.ID, "roles", in.Roles); err != nil {
-		return err
-	}
-	if err := fe.err(); err != nil {
+	if err := validateUserCreate(v, pt.ID, &in); err != nil {
 		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
-		roles, err := checkRoles(v, p, pt.ID, "roles", in.Roles, grantedAll)
+		u, err := s.createUserIn(v, p, pt.ID, in)
 		if err != nil {
-			return nil, err
-		}
-		if err := checkEmailFree(v, p, in.Email, ""); err != nil {
-			return nil, err
-		}
-		u, err := insertUser(v, p.actor(), pt.ID, in, roles, "")
-		if err != nil {
-			return nil, err
-		}
-		if err := s.sendPasswordSetup(v, u); err != nil {
-			return nil, err
-		}
-		if err := v.audit(p.actor(), userChange(u, api.AuditUserCreated, nil, u)); err != nil {
 			return nil, err
 		}
 		return replyCreated(u, u.Version, "/v1/partners/"+pt.ID+"/users/"+u.ID), nil
 	})
+}
+
+// validateUserCreate checks a new user's fields and role keys, reporting
+// every bad field in one 422.
+func validateUserCreate(v *view, partnerID string, in *api.UserCreate) error {
+	var fe fieldErrors
+	validateUserFields(&fe, &in.Email, &in.FirstName, &in.LastName, &in.Phone, in.AccessExpiresAt, v.now)
+	if err := checkRoleKeys(v, &fe, partnerID, "roles", in.Roles); err != nil {
+		return err
+	}
+	return fe.err()
+}
+
+// createUserIn creates a user whose fields validateUserCreate passed, in the
+// change's transaction v: the ceiling, then the email's conflicts, the user
+// with its grants, the mail of its password link and its audit event. The
+// single-user route and each create of a users batch run it.
+func (s *Server) createUserIn(v *view, p *principal, partnerID string, in api.UserCreate) (*api.User, error) {
+	roles, err := checkRoles(v, p, partnerID, "roles", in.Roles, grantedAll)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEmailFree(v, p, in.Email, ""); err != nil {
+		return nil, err
+	}
+	u, err := insertUser(v, p.actor(), partnerID, in, roles, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.sendPasswordSetup(v, u); err != nil {
+		return nil, err
+	}
+	return u, v.audit(p.actor(), userChange(u, api.AuditUserCreated, nil, u))
 }
 
 func userChange(u *api.User, action string, before, after any) change {
@@ -399,7 +414,7 @@ func (s *Server) usersAdmin(r *http.Request, p *principal) (*api.Partner, error)
 // transaction, once userForChange has loaded and checked the user.
 func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, p *principal, pt *api.Partner, fn func(v *view, u *api.User) (*reply, error)) error {
 	return s.write(w, r, func(v *view) (*reply, error) {
-		u, err := userForChange(v, r, p, pt.ID)
+		u, err := userForChange(v, p, pt.ID, r.PathValue("user_id"), ifMatch(r))
 		if err != nil {
 			return nil, err
 		}
@@ -407,10 +422,20 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, p *principal
 	})
 }
 
-// userForChange loads the route's live user for a change by the principal,
-// checking its rank and If-Match.
-func userForChange(v *view, r *http.Request, p *principal, partnerID string) (*api.User, error) {
-	u, err := v.user(partnerID, r.PathValue("user_id"))
+// precondition checks the current version of the object a change is about:
+// the If-Match of a single-object route (ifMatch), or the version of an
+// operation of a users batch (versionIs).
+type precondition func(version int64) error
+
+// ifMatch is the request's If-Match as a precondition.
+func ifMatch(r *http.Request) precondition {
+	return func(version int64) error { return checkIfMatch(r, version) }
+}
+
+// userForChange loads a live user of the partner for a change by the
+// principal, checking its rank, then its version.
+func userForChange(v *view, p *principal, partnerID, userID string, match precondition) (*api.User, error) {
+	u, err := v.user(partnerID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +447,7 @@ func userForChange(v *view, r *http.Request, p *principal, partnerID string) (*a
 	if err := checkTarget(v, p, u); err != nil {
 		return nil, err
 	}
-	return u, checkIfMatch(r, u.Version)
+	return u, match(u.Version)
 }
 
 // bumpUser increments a user's version after a change.
@@ -462,60 +487,76 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *principal
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	if err := validateUserUpdate(v, pt.ID, &in); err != nil {
+		return err
+	}
+	return s.changeUser(w, r, p, pt, func(v *view, u *api.User) (*reply, error) {
+		after, err := updateUserIn(v, p, u, in)
+		if err != nil {
+			return nil, err
+		}
+		return replyOK(after, after.Version), nil
+	})
+}
+
+// validateUserUpdate checks a change's fields and role keys, reporting
+// every bad field in one 422.
+func validateUserUpdate(v *view, partnerID string, in *api.UserUpdate) error {
 	var fe fieldErrors
 	validateUserFields(&fe, in.Email, in.FirstName, in.LastName, in.Phone, in.AccessExpiresAt, v.now)
 	if in.ClearAccessExpiry && in.AccessExpiresAt != nil {
 		fe.add("clear_access_expiry", api.FieldConflict, "cannot be true together with access_expires_at")
 	}
 	if in.Roles != nil {
-		if err := checkRoleKeys(v, &fe, pt.ID, "roles", *in.Roles); err != nil {
+		if err := checkRoleKeys(v, &fe, partnerID, "roles", *in.Roles); err != nil {
 			return err
 		}
 	}
-	if err := fe.err(); err != nil {
-		return err
-	}
-	return s.changeUser(w, r, p, pt, func(v *view, u *api.User) (*reply, error) {
-		if in.Roles != nil { // the ceiling before the email's conflict
-			roles, err := checkRoleChange(v, p, u, "roles", *in.Roles)
-			if err != nil {
-				return nil, err
-			}
-			if err := setGrants(v, p.actor(), u, roles); err != nil {
-				return nil, err
-			}
-		}
-		if in.Email != nil {
-			if err := checkEmailFree(v, p, *in.Email, u.ID); err != nil {
-				return nil, err
-			}
-		}
-		next := *u
-		patch(&next.Email, in.Email)
-		patch(&next.FirstName, in.FirstName)
-		patch(&next.LastName, in.LastName)
-		patch(&next.Phone, in.Phone)
-		if in.AccessExpiresAt != nil {
-			next.AccessExpiresAt = in.AccessExpiresAt
-		}
-		if in.ClearAccessExpiry {
-			next.AccessExpiresAt = nil
-		}
-		norm := api.NormalizeEmail(next.Email)
-		_, domain, _ := strings.Cut(norm, "@")
-		if err := v.exec(`UPDATE users SET email = ?, email_norm = ?, email_domain = ?, first_name = ?, last_name = ?, phone = ?, access_expires_at = ? WHERE id = ?`,
-			next.Email, norm, domain, next.FirstName, next.LastName, next.Phone, nullMicros(next.AccessExpiresAt), u.ID); err != nil {
-			return nil, err
-		}
-		after, err := bumpUser(v, u)
+	return fe.err()
+}
+
+// updateUserIn applies a change whose fields validateUserUpdate passed to u,
+// which userForChange loaded and checked, in the change's transaction v: the
+// ceiling of a role change before the email's conflicts, then the change,
+// the new version and its audit event. An error leaves a partial change
+// (the grants) for the transaction, or a batch's savepoint, to roll back.
+func updateUserIn(v *view, p *principal, u *api.User, in api.UserUpdate) (*api.User, error) {
+	if in.Roles != nil { // the ceiling before the email's conflict
+		roles, err := checkRoleChange(v, p, u, "roles", *in.Roles)
 		if err != nil {
 			return nil, err
 		}
-		if err := v.audit(p.actor(), userChange(u, api.AuditUserUpdated, u, after)); err != nil {
+		if err := setGrants(v, p.actor(), u, roles); err != nil {
 			return nil, err
 		}
-		return replyOK(after, after.Version), nil
-	})
+	}
+	if in.Email != nil {
+		if err := checkEmailFree(v, p, *in.Email, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	next := *u
+	patch(&next.Email, in.Email)
+	patch(&next.FirstName, in.FirstName)
+	patch(&next.LastName, in.LastName)
+	patch(&next.Phone, in.Phone)
+	if in.AccessExpiresAt != nil {
+		next.AccessExpiresAt = in.AccessExpiresAt
+	}
+	if in.ClearAccessExpiry {
+		next.AccessExpiresAt = nil
+	}
+	norm := api.NormalizeEmail(next.Email)
+	_, domain, _ := strings.Cut(norm, "@")
+	if err := v.exec(`UPDATE users SET email = ?, email_norm = ?, email_domain = ?, first_name = ?, last_name = ?, phone = ?, access_expires_at = ? WHERE id = ?`,
+		next.Email, norm, domain, next.FirstName, next.LastName, next.Phone, nullMicros(next.AccessExpiresAt), u.ID); err != nil {
+		return nil, err
+	}
+	after, err := bumpUser(v, u)
+	if err != nil {
+		return nil, err
+	}
+	return after, v.audit(p.actor(), userChange(u, api.AuditUserUpdated, u, after))
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -524,31 +565,37 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
-		u, err := userForChange(v, r, p, pt.ID)
-		var pr *problem
-		if errors.As(err, &pr) && pr.Code == api.CodeUserDeleted {
-			return nil, notFound("user " + r.PathValue("user_id")) // already removed
-		}
-		if err != nil {
-			return nil, err
-		}
-		if slices.Contains(u.Roles, api.RoleOwner) {
-			if err := checkNotLastOwner(v, u); err != nil {
-				return nil, err
-			}
-		}
-		if err := v.exec(`UPDATE users SET deleted_at = ? WHERE id = ?`, micros(v.now), u.ID); err != nil {
-			return nil, err
-		}
-		after, err := bumpUser(v, u)
-		if err != nil {
-			return nil, err
-		}
-		if err := v.audit(p.actor(), userChange(u, api.AuditUserDeleted, u, after)); err != nil {
+		if err := deleteUserIn(v, p, pt.ID, r.PathValue("user_id"), ifMatch(r)); err != nil {
 			return nil, err
 		}
 		return replyNoContent(), nil
 	})
+}
+
+// deleteUserIn removes a live user of the partner (one already removed is
+// 404), in the change's transaction v, with its audit event.
+func deleteUserIn(v *view, p *principal, partnerID, userID string, match precondition) error {
+	u, err := userForChange(v, p, partnerID, userID, match)
+	var pr *problem
+	if errors.As(err, &pr) && pr.Code == api.CodeUserDeleted {
+		return notFound("user " + userID) // already removed
+	}
+	if err != nil {
+		return err
+	}
+	if slices.Contains(u.Roles, api.RoleOwner) {
+		if err := checkNotLastOwner(v, u); err != nil {
+			return err
+		}
+	}
+	if err := v.exec(`UPDATE users SET deleted_at = ? WHERE id = ?`, micros(v.now), u.ID); err != nil {
+		return err
+	}
+	after, err := bumpUser(v, u)
+	if err != nil {
+		return err
+	}
+	return v.audit(p.actor(), userChange(u, api.AuditUserDeleted, u, after))
 }
 
 func (s *Server) restoreUser(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -557,29 +604,37 @@ func (s *Server) restoreUser(w http.ResponseWriter, r *http.Request, p *principa
 		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
-		u, err := v.user(pt.ID, r.PathValue("user_id"))
+		after, err := restoreUserIn(v, p, pt.ID, r.PathValue("user_id"))
 		if err != nil {
-			return nil, err
-		}
-		if u.DeletedAt == nil {
-			return nil, conflict(api.CodeUserNotDeleted, "user %s is not removed", u.ID)
-		}
-		if err := checkTarget(v, p, u); err != nil {
-			return nil, err
-		}
-		if _, err := checkRoles(v, p, pt.ID, "roles", u.Roles, grantedAll); err != nil {
-			return nil, err
-		}
-		if err := v.exec(`UPDATE users SET deleted_at = NULL WHERE id = ?`, u.ID); err != nil {
-			return nil, err
-		}
-		after, err := bumpUser(v, u)
-		if err != nil {
-			return nil, err
-		}
-		if err := v.audit(p.actor(), userChange(u, api.AuditUserRestored, u, after)); err != nil {
 			return nil, err
 		}
 		return replyOK(after, after.Version), nil
 	})
+}
+
+// restoreUserIn brings back a removed user of the partner, in the change's
+// transaction v, with its audit event: restoring grants its roles again, so
+// they must be within the principal's ceiling.
+func restoreUserIn(v *view, p *principal, partnerID, userID string) (*api.User, error) {
+	u, err := v.user(partnerID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.DeletedAt == nil {
+		return nil, conflict(api.CodeUserNotDeleted, "user %s is not removed", u.ID)
+	}
+	if err := checkTarget(v, p, u); err != nil {
+		return nil, err
+	}
+	if _, err := checkRoles(v, p, partnerID, "roles", u.Roles, grantedAll); err != nil {
+		return nil, err
+	}
+	if err := v.exec(`UPDATE users SET deleted_at = NULL WHERE id = ?`, u.ID); err != nil {
+		return nil, err
+	}
+	after, err := bumpUser(v, u)
+	if err != nil {
+		return nil, err
+	}
+	return after, v.audit(p.actor(), userChange(u, api.AuditUserRestored, u, after))
 }
