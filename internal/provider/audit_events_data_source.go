@@ -56,9 +56,6 @@ type auditDataModel struct {
 }
 
 func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	computed := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, Description: desc}
-	}
 	resp.Schema = schema.Schema{
 		Description: "The newest events of a partner's audit trail that match the filters, newest first: every change with its actor, request " +
 			"id, and the object before and after. To review who changed a person's access by hand (the cause of drift a plan shows), or " +
@@ -96,17 +93,17 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:    true,
 				Description: "The matching events, newest first.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"id":          computed("The event's id, such as `evt_42`."),
-					"time":        computed("When the change was made (RFC 3339)."),
-					"action":      computed("What was done, such as `user.updated`."),
-					"actor_type":  computed("Who made the change: `user` (a person's API token), `operator` (a portal admin's token) or `public` (a person following an emailed link)."),
-					"actor_id":    computed("The id of the user or operator token that made the change."),
-					"actor_email": computed("The email address of the user who made the change, or `\"\"`."),
-					"target_type": computed("The kind of object changed: `user`, `invite`, `role`, `partner` or `token`."),
-					"target_id":   computed("The id (for a role, the key) of the object changed."),
-					"request_id":  computed("The request id of the change, as in the portal's logs and `X-Request-Id`."),
-					"before_json": computed("The object before the change, JSON-encoded (decode with `jsondecode`), or `\"\"` when it was created."),
-					"after_json":  computed("The object after the change, JSON-encoded (decode with `jsondecode`), or `\"\"` when it was deleted."),
+					"id":          computedString("The event's id, such as `evt_42`."),
+					"time":        computedString("When the change was made (RFC 3339)."),
+					"action":      computedString("What was done, such as `user.updated`."),
+					"actor_type":  computedString("Who made the change: `user` (a person's API token), `operator` (a portal admin's token) or `public` (a person following an emailed link)."),
+					"actor_id":    computedString("The id of the user or operator token that made the change."),
+					"actor_email": computedString("The email address of the user who made the change, or `\"\"`."),
+					"target_type": computedString("The kind of object changed: `user`, `invite`, `role`, `partner` or `token`."),
+					"target_id":   computedString("The id (for a role, the key) of the object changed."),
+					"request_id":  computedString("The request id of the change, as in the portal's logs and `X-Request-Id`."),
+					"before_json": computedString("The object before the change, JSON-encoded (decode with `jsondecode`), or `\"\"` when it was created."),
+					"after_json":  computedString("The object after the change, JSON-encoded (decode with `jsondecode`), or `\"\"` when it was deleted."),
 				}},
 			},
 		},

@@ -33,6 +33,24 @@ func partnerIDAttribute(what string) schema.StringAttribute {
 	}
 }
 
+// computedString, computedInt64, computedBool and computedStringSet are a
+// data source's read-only attributes: values the portal holds.
+func computedString(description string) schema.StringAttribute {
+	return schema.StringAttribute{Computed: true, Description: description}
+}
+
+func computedInt64(description string) schema.Int64Attribute {
+	return schema.Int64Attribute{Computed: true, Description: description}
+}
+
+func computedBool(description string) schema.BoolAttribute {
+	return schema.BoolAttribute{Computed: true, Description: description}
+}
+
+func computedStringSet(description string) schema.SetAttribute {
+	return schema.SetAttribute{ElementType: types.StringType, Computed: true, Description: description}
+}
+
 // readList reads a data source's configuration into m (see readConfig), then
 // lists what of its partner. It reports false, with the diagnostics, on error.
 func readList[T any](ctx context.Context, d *providerData, config tfsdk.Config, m any, partner *types.String, what string,
@@ -113,23 +131,17 @@ type userDataModel struct {
 // userDataAttributes are the attributes of userDataModel, all computed.
 func userDataAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
-		"id":         schema.StringAttribute{Computed: true, Description: "The user's id, such as `usr_0123abcd`: the import id of `portal_partner_user`."},
-		"partner_id": schema.StringAttribute{Computed: true, Description: "The partner the user belongs to."},
-		"email":      schema.StringAttribute{Computed: true, Description: "The user's email address, which is their login, as the portal holds it."},
-		"first_name": schema.StringAttribute{Computed: true, Description: "Given name, or `\"\"`."},
-		"last_name":  schema.StringAttribute{Computed: true, Description: "Family name, or `\"\"`."},
-		"phone":      schema.StringAttribute{Computed: true, Description: "Phone number in E.164 form, such as `+14155550123`, or `\"\"`."},
-		"roles": schema.SetAttribute{
-			ElementType: types.StringType, Computed: true,
-			Description: "The keys of the roles the user holds, built-in or custom.",
-		},
-		"access_expires_at": schema.StringAttribute{Computed: true, Description: "When the user's access ends (RFC 3339), or null when it does not end."},
-		"status": schema.StringAttribute{
-			Computed:    true,
-			Description: "`invited` (has not set a password yet), `active`, `expired` (past `access_expires_at`) or `deleted` (removed, restorable).",
-		},
-		"created_at":       schema.StringAttribute{Computed: true, Description: "When the user was created (RFC 3339)."},
-		"last_activity_at": schema.StringAttribute{Computed: true, Description: "When the user last used the portal (RFC 3339), or null if never."},
+		"id":                computedString("The user's id, such as `usr_0123abcd`: the import id of `portal_partner_user`."),
+		"partner_id":        computedString("The partner the user belongs to."),
+		"email":             computedString("The user's email address, which is their login, as the portal holds it."),
+		"first_name":        computedString("Given name, or `\"\"`."),
+		"last_name":         computedString("Family name, or `\"\"`."),
+		"phone":             computedString("Phone number in E.164 form, such as `+14155550123`, or `\"\"`."),
+		"roles":             computedStringSet("The keys of the roles the user holds, built-in or custom."),
+		"access_expires_at": computedString("When the user's access ends (RFC 3339), or null when it does not end."),
+		"status":            computedString("`invited` (has not set a password yet), `active`, `expired` (past `access_expires_at`) or `deleted` (removed, restorable)."),
+		"created_at":        computedString("When the user was created (RFC 3339)."),
+		"last_activity_at":  computedString("When the user last used the portal (RFC 3339), or null if never."),
 	}
 }
 
@@ -172,24 +184,18 @@ type inviteDataModel struct {
 // inviteDataAttributes are the attributes of inviteDataModel, all computed.
 func inviteDataAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
-		"id":         schema.StringAttribute{Computed: true, Description: "The invite's id, such as `inv_0123abcd`: the import id of `portal_partner_invite`."},
-		"partner_id": schema.StringAttribute{Computed: true, Description: "The partner the person is invited to."},
-		"email":      schema.StringAttribute{Computed: true, Description: "The address the invitation was sent to."},
-		"roles": schema.SetAttribute{
-			ElementType: types.StringType, Computed: true,
-			Description: "The keys of the roles the person gets (or got) on accepting.",
-		},
-		"status":       schema.StringAttribute{Computed: true, Description: "`pending` (sent, waiting), `accepted`, `expired` (the link's time ran out) or `revoked`."},
-		"expires_at":   schema.StringAttribute{Computed: true, Description: "When the current link stops (or stopped) working (RFC 3339)."},
-		"responded_at": schema.StringAttribute{Computed: true, Description: "When the person accepted (RFC 3339), or null."},
-		"user_id":      schema.StringAttribute{Computed: true, Description: "The id of the user the person became on accepting, or null."},
-		"send_count":   schema.Int64Attribute{Computed: true, Description: "How many times the invitation was sent: 1, plus one per resend."},
-		"created_at":   schema.StringAttribute{Computed: true, Description: "When the invite was first sent (RFC 3339)."},
-		"lifetime":     schema.StringAttribute{Computed: true, Description: "How long the link works from each send, such as `168h`."},
-		"access_duration": schema.StringAttribute{
-			Computed:    true,
-			Description: "How long the person's access lasts after accepting, such as `720h`, or null for access that does not end.",
-		},
+		"id":              computedString("The invite's id, such as `inv_0123abcd`: the import id of `portal_partner_invite`."),
+		"partner_id":      computedString("The partner the person is invited to."),
+		"email":           computedString("The address the invitation was sent to."),
+		"roles":           computedStringSet("The keys of the roles the person gets (or got) on accepting."),
+		"status":          computedString("`pending` (sent, waiting), `accepted`, `expired` (the link's time ran out) or `revoked`."),
+		"expires_at":      computedString("When the current link stops (or stopped) working (RFC 3339)."),
+		"responded_at":    computedString("When the person accepted (RFC 3339), or null."),
+		"user_id":         computedString("The id of the user the person became on accepting, or null."),
+		"send_count":      computedInt64("How many times the invitation was sent: 1, plus one per resend."),
+		"created_at":      computedString("When the invite was first sent (RFC 3339)."),
+		"lifetime":        computedString("How long the link works from each send, such as `168h`."),
+		"access_duration": computedString("How long the person's access lasts after accepting, such as `720h`, or null for access that does not end."),
 	}
 }
 

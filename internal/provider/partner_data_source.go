@@ -39,23 +39,11 @@ func (d *partnerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Computed:    true,
 				Description: "The partner's id, such as `prt_0123abcd`. Defaults to the provider's `partner_id`, then to the partner of the API token.",
 			},
-			"name": schema.StringAttribute{
-				Computed:    true,
-				Description: "The partner's name.",
-			},
-			"user_admin_min_role": schema.StringAttribute{
-				Computed: true,
-				Description: "The lowest built-in role that may manage the partner's users and invites (a partner setting): `owner`, `admin` " +
-					"or `manager` (the default).",
-			},
-			"created_at": schema.StringAttribute{
-				Computed:    true,
-				Description: "When the partner was created (RFC 3339).",
-			},
-			"updated_at": schema.StringAttribute{
-				Computed:    true,
-				Description: "When the partner or its settings last changed (RFC 3339).",
-			},
+			"name": computedString("The partner's name."),
+			"user_admin_min_role": computedString("The lowest built-in role that may manage the partner's users and invites (a partner setting): " +
+				"`owner`, `admin` or `manager` (the default)."),
+			"created_at": computedString("When the partner was created (RFC 3339)."),
+			"updated_at": computedString("When the partner or its settings last changed (RFC 3339)."),
 		},
 	}
 }

@@ -74,11 +74,7 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				Description:  "The matching users, ordered by email.",
 				NestedObject: schema.NestedAttributeObject{Attributes: userDataAttributes()},
 			},
-			"emails": schema.SetAttribute{
-				ElementType: types.StringType,
-				Computed:    true,
-				Description: "The email addresses of the matching users, in lower case: to compare with a set of managed addresses.",
-			},
+			"emails": computedStringSet("The email addresses of the matching users, in lower case: to compare with a set of managed addresses."),
 			"ids": schema.ListAttribute{
 				ElementType: types.StringType,
 				Computed:    true,
