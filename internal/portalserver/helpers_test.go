@@ -25,6 +25,15 @@ func newWorld(t testing.TB) *world {
 
 func (w *world) usersPath(partnerID string) string { return "/v1/partners/" + partnerID + "/users" }
 
+// listUsers lists the users of Acme that a query such as "?email=x@acme.test"
+// selects (all of them for ""), as its owner.
+func (w *world) listUsers(query string) []api.User {
+	w.t.Helper()
+	var list api.UserList
+	w.Do(w.t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+query, nil).Decode(w.t, &list)
+	return list.Users
+}
+
 // user creates a user of the partner with the given roles, as the operator.
 func (w *world) user(partnerID, email string, roles ...string) api.User {
 	w.t.Helper()

@@ -197,10 +197,8 @@ func TestAccessExpiresAtEndsAccess(t *testing.T) {
 	if got.Status != api.UserExpired {
 		t.Fatalf("status = %s, want expired", got.Status)
 	}
-	var list api.UserList
-	w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"?status=expired", nil).Decode(t, &list)
-	if len(list.Users) != 1 || list.Users[0].ID != u.ID {
-		t.Fatalf("status=expired lists %+v", list.Users)
+	if list := w.listUsers("?status=expired"); len(list) != 1 || list[0].ID != u.ID {
+		t.Fatalf("status=expired lists %+v", list)
 	}
 	// Clearing the expiry gives access back.
 	wantStatus(t, w.Do(t, w.OwnerToken, http.MethodPatch, w.usersPath(w.PartnerID)+"/"+u.ID, api.UserUpdate{ClearAccessExpiry: true}), http.StatusOK)

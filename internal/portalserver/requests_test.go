@@ -51,12 +51,11 @@ func TestBodyWithoutContentTypeIs415(t *testing.T) {
 		got := &portaltest.Response{Status: res.StatusCode, Header: res.Header, Body: body}
 		wantProblem(t, got, http.StatusUnsupportedMediaType, api.CodeUnsupportedMedia)
 	}
-	var list api.UserList
-	w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"?email=typeless@acme.test", nil).Decode(t, &list)
+	list := w.listUsers("?email=typeless@acme.test")
 	var pt api.Partner
 	w.Do(t, w.OwnerToken, http.MethodGet, "/v1/partners/"+w.PartnerID, nil).Decode(t, &pt)
-	if len(list.Users) != 0 || pt.Name != "Acme" {
-		t.Fatalf("a body without Content-Type was applied: %d users, partner %q", len(list.Users), pt.Name)
+	if len(list) != 0 || pt.Name != "Acme" {
+		t.Fatalf("a body without Content-Type was applied: %d users, partner %q", len(list), pt.Name)
 	}
 }
 

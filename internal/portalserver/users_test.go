@@ -49,14 +49,11 @@ func TestSoftDeleteKeepsEmailReservedUntilRestore(t *testing.T) {
 		t.Fatalf("after delete: %+v, want status deleted, deleted_at set, roles kept", got)
 	}
 	// A removed user is not listed unless asked for.
-	var list api.UserList
-	w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"?email=gone@acme.test", nil).Decode(t, &list)
-	if len(list.Users) != 0 {
-		t.Fatalf("deleted user listed by default: %+v", list.Users)
+	if list := w.listUsers("?email=gone@acme.test"); len(list) != 0 {
+		t.Fatalf("deleted user listed by default: %+v", list)
 	}
-	w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"?email=gone@acme.test&include_deleted=true", nil).Decode(t, &list)
-	if len(list.Users) != 1 {
-		t.Fatalf("include_deleted listed %d users, want 1", len(list.Users))
+	if list := w.listUsers("?email=gone@acme.test&include_deleted=true"); len(list) != 1 {
+		t.Fatalf("include_deleted listed %d users, want 1", len(list))
 	}
 
 	res = w.Do(t, w.OwnerToken, http.MethodPost, w.usersPath(w.PartnerID), api.UserCreate{Email: "GONE@acme.test"})
@@ -251,10 +248,8 @@ func TestBadInputNamesTheFieldAndWritesNothing(t *testing.T) {
 			}
 		})
 	}
-	var list api.UserList
-	w.Do(t, w.OwnerToken, http.MethodGet, path, nil).Decode(t, &list)
-	if len(list.Users) != 1 {
-		t.Fatalf("%d users after refused requests, want only the owner", len(list.Users))
+	if list := w.listUsers(""); len(list) != 1 {
+		t.Fatalf("%d users after refused requests, want only the owner", len(list))
 	}
 }
 
@@ -298,10 +293,8 @@ func TestIdempotencyKey(t *testing.T) {
 	other := w.Do(t, w.OwnerToken, http.MethodPost, path, api.UserCreate{Email: "twice@acme.test"}, "Idempotency-Key", "k1")
 	wantProblem(t, other, http.StatusUnprocessableEntity, api.CodeIdempotencyKeyReused)
 
-	var list api.UserList
-	w.Do(t, w.OwnerToken, http.MethodGet, path+"?email=once@acme.test", nil).Decode(t, &list)
-	if len(list.Users) != 1 {
-		t.Fatalf("%d users with the email, want exactly 1", len(list.Users))
+	if list := w.listUsers("?email=once@acme.test"); len(list) != 1 {
+		t.Fatalf("%d users with the email, want exactly 1", len(list))
 	}
 }
 
@@ -350,14 +343,11 @@ func TestListFiltersAndPagination(t *testing.T) {
 		}
 		w.user(w.PartnerID, "u"+letter(i)+"@"+domain, api.RoleMember)
 	}
-	var list api.UserList
-	w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"?email_domain=contractor.test", nil).Decode(t, &list)
-	if len(list.Users) != 3 {
-		t.Fatalf("email_domain filter: %d users, want 3", len(list.Users))
+	if list := w.listUsers("?email_domain=contractor.test"); len(list) != 3 {
+		t.Fatalf("email_domain filter: %d users, want 3", len(list))
 	}
-	w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"?role=owner", nil).Decode(t, &list)
-	if len(list.Users) != 1 || list.Users[0].ID != w.OwnerID {
-		t.Fatalf("role filter: %+v", list.Users)
+	if list := w.listUsers("?role=owner"); len(list) != 1 || list[0].ID != w.OwnerID {
+		t.Fatalf("role filter: %+v", list)
 	}
 	seen := map[string]bool{}
 	token := ""
