@@ -170,6 +170,7 @@ func (s *Server) routes() http.Handler {
 
 	authed("GET /v1/partners/{partner_id}/users", s.listUsers)
 	authed("POST /v1/partners/{partner_id}/users", s.createUser)
+	authed("POST /v1/partners/{partner_id}/users/batch", s.batchUsers)
 	authed("GET /v1/partners/{partner_id}/users/{user_id}", s.getUser)
 	authed("PATCH /v1/partners/{partner_id}/users/{user_id}", s.updateUser)
 	authed("DELETE /v1/partners/{partner_id}/users/{user_id}", s.deleteUser)
