@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/url"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
@@ -51,8 +53,46 @@ func (s *UsersService) Create(ctx context.Context, partnerID string, u api.UserC
 // is returned only when the batch as a whole was refused or not answered.
 // A retry after a lost answer carries the same Idempotency-Key, so the
 // portal replays the first answer instead of applying the batch twice.
+// BatchItemError turns a result into an error. No operation is no request
+// and an empty result; more than api.MaxBatchOperations fail unsent.
 func (s *UsersService) Batch(ctx context.Context, partnerID string, ops []api.UserBatchOperation) (*api.UserBatchResult, error) {
-	return doJSON[api.UserBatchResult](ctx, s.c, post(usersPath(partnerID)+"/batch", api.UserBatch{Operations: ops}))
+	path := usersPath(partnerID) + "/batch"
+	switch {
+	case len(ops) == 0:
+		return &api.UserBatchResult{Results: []api.UserBatchItem{}}, nil
+	case len(ops) > api.MaxBatchOperations:
+		return nil, fmt.Errorf("portal API: POST %s: a batch holds at most %d operations, not %d; split it", path, api.MaxBatchOperations, len(ops))
+	}
+	res, err := doJSON[api.UserBatchResult](ctx, s.c, post(path, api.UserBatch{Operations: ops}))
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Results) != len(ops) {
+		return nil, fmt.Errorf("portal API: POST %s: %d results for %d operations", path, len(res.Results), len(ops))
+	}
+	return res, nil
+}
+
+// BatchItemError is the error of one result of a users batch of the
+// partner: nil for an operation that was applied (a 2xx status), otherwise
+// the *APIError its single-user route would have returned, with its status,
+// problem code, field errors and request id, so that errors.Is(err,
+// ErrConflict) and the other sentinels hold. Its field paths are relative to
+// the operation ("phone", "roles[1]", "user_id").
+func BatchItemError(partnerID string, item api.UserBatchItem) error {
+	if item.Status >= 200 && item.Status <= 299 {
+		return nil
+	}
+	e := &APIError{StatusCode: item.Status, Method: http.MethodPost, Path: usersPath(partnerID) + "/batch"}
+	if item.Problem != nil {
+		p := *item.Problem
+		e.Problem = p
+		e.Code, e.Title, e.Detail, e.FieldErrors, e.RequestID = p.Code, p.Title, p.Detail, p.Errors, p.RequestID
+	}
+	if e.Title == "" {
+		e.Title = http.StatusText(item.Status)
+	}
+	return e
 }
 
 // Get returns one user.
