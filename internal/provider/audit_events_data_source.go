@@ -27,9 +27,7 @@ func newAuditEventsDataSource() datasource.DataSource {
 
 // auditEventsDataSource is portal_audit_events: the newest entries of a
 // partner's audit trail that match some filters.
-type auditEventsDataSource struct {
-	dataSourceBase
-}
+type auditEventsDataSource struct{ dataSourceBase }
 
 type auditEventsDataModel struct {
 	PartnerID types.String     `tfsdk:"partner_id"`
@@ -39,20 +37,6 @@ type auditEventsDataModel struct {
 	Since     types.String     `tfsdk:"since"`
 	MaxEvents types.Int64      `tfsdk:"max_events"`
 	Events    []auditDataModel `tfsdk:"events"`
-}
-
-type auditDataModel struct {
-	ID         types.String `tfsdk:"id"`
-	Time       types.String `tfsdk:"time"`
-	Action     types.String `tfsdk:"action"`
-	ActorType  types.String `tfsdk:"actor_type"`
-	ActorID    types.String `tfsdk:"actor_id"`
-	ActorEmail types.String `tfsdk:"actor_email"`
-	TargetType types.String `tfsdk:"target_type"`
-	TargetID   types.String `tfsdk:"target_id"`
-	RequestID  types.String `tfsdk:"request_id"`
-	BeforeJSON types.String `tfsdk:"before_json"`
-	AfterJSON  types.String `tfsdk:"after_json"`
 }
 
 func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -90,21 +74,9 @@ func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Validators: []validator.Int64{int64validator.Between(1, 100000)},
 			},
 			"events": schema.ListNestedAttribute{
-				Computed:    true,
-				Description: "The matching events, newest first.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"id":          computedString("The event's id, such as `evt_42`."),
-					"time":        computedString("When the change was made (RFC 3339)."),
-					"action":      computedString("What was done, such as `user.updated`."),
-					"actor_type":  computedString("Who made the change: `user` (a person's API token), `operator` (a portal admin's token) or `public` (a person following an emailed link)."),
-					"actor_id":    computedString("The id of the user or operator token that made the change."),
-					"actor_email": computedString("The email address of the user who made the change, or `\"\"`."),
-					"target_type": computedString("The kind of object changed: `user`, `invite`, `role`, `partner` or `token`."),
-					"target_id":   computedString("The id (for a role, the key) of the object changed."),
-					"request_id":  computedString("The request id of the change, as in the portal's logs and `X-Request-Id`."),
-					"before_json": computedString("The object before the change, JSON-encoded (decode with `jsondecode`), or `\"\"` when it was created."),
-					"after_json":  computedString("The object after the change, JSON-encoded (decode with `jsondecode`), or `\"\"` when it was deleted."),
-				}},
+				Computed:     true,
+				Description:  "The matching events, newest first.",
+				NestedObject: schema.NestedAttributeObject{Attributes: auditDataAttributes()},
 			},
 		},
 	}
@@ -144,6 +116,38 @@ func (d *auditEventsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		}
 	}
 	saveData(ctx, &resp.State, m, &resp.Diagnostics)
+}
+
+// auditDataModel is one event of the audit trail, as portal_audit_events shows it.
+type auditDataModel struct {
+	ID         types.String `tfsdk:"id"`
+	Time       types.String `tfsdk:"time"`
+	Action     types.String `tfsdk:"action"`
+	ActorType  types.String `tfsdk:"actor_type"`
+	ActorID    types.String `tfsdk:"actor_id"`
+	ActorEmail types.String `tfsdk:"actor_email"`
+	TargetType types.String `tfsdk:"target_type"`
+	TargetID   types.String `tfsdk:"target_id"`
+	RequestID  types.String `tfsdk:"request_id"`
+	BeforeJSON types.String `tfsdk:"before_json"`
+	AfterJSON  types.String `tfsdk:"after_json"`
+}
+
+// auditDataAttributes are the attributes of auditDataModel, all computed.
+func auditDataAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id":          computedString("The event's id, such as `evt_42`."),
+		"time":        computedString("When the change was made (RFC 3339)."),
+		"action":      computedString("What was done, such as `user.updated`."),
+		"actor_type":  computedString("Who made the change: `user` (a person's API token), `operator` (a portal admin's token) or `public` (a person following an emailed link)."),
+		"actor_id":    computedString("The id of the user or operator token that made the change."),
+		"actor_email": computedString("The email address of the user who made the change, or `\"\"`."),
+		"target_type": computedString("The kind of object changed: `user`, `invite`, `role`, `partner` or `token`."),
+		"target_id":   computedString("The id (for a role, the key) of the object changed."),
+		"request_id":  computedString("The request id of the change, as in the portal's logs and `X-Request-Id`."),
+		"before_json": computedString("The object before the change, JSON-encoded (decode with `jsondecode`), or `\"\"` when it was created."),
+		"after_json":  computedString("The object after the change, JSON-encoded (decode with `jsondecode`), or `\"\"` when it was deleted."),
+	}
 }
 
 func auditDataFromAPI(e api.AuditEvent, diags *diag.Diagnostics) auditDataModel {

@@ -42,9 +42,7 @@ func newInviteResource() resource.Resource {
 
 // inviteResource is portal_partner_invite: one invitation by email, kept as
 // the same resource from sent through accepted or expired.
-type inviteResource struct {
-	resourceBase
-}
+type inviteResource struct{ resourceBase }
 
 type inviteModel struct {
 	ID             types.String `tfsdk:"id"`
@@ -106,18 +104,10 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Description: "Arbitrary values; a new key, or a new value of a key, resends the invite in place (a new link and expiry) without replacing it. " +
 					"Removing keys, or the whole attribute, changes no value and sends nothing.",
 			},
-			"status": schema.StringAttribute{
-				Computed: true, Description: "`pending` (sent, waiting), `accepted`, `expired` (the link's time ran out) or `revoked`.",
-			},
-			"expires_at": schema.StringAttribute{
-				Computed: true, Description: "When the current link stops working (RFC 3339).",
-			},
-			"responded_at": schema.StringAttribute{
-				Computed: true, Description: "When the person accepted (RFC 3339), or null.",
-			},
-			"user_id": schema.StringAttribute{
-				Computed: true, Description: "The id of the user the person became on accepting, or null while pending.",
-			},
+			"status":       computedByPortal("`pending` (sent, waiting), `accepted`, `expired` (the link's time ran out) or `revoked`."),
+			"expires_at":   computedByPortal("When the current link stops working (RFC 3339)."),
+			"responded_at": computedByPortal("When the person accepted (RFC 3339), or null."),
+			"user_id":      computedByPortal("The id of the user the person became on accepting, or null while pending."),
 			"send_count": schema.Int64Attribute{
 				Computed: true, Description: "How many times the invitation was sent: 1, plus one per resend.",
 			},

@@ -17,9 +17,7 @@ func newPartnerDataSource() datasource.DataSource {
 }
 
 // partnerDataSource is portal_partner: one partner company and its settings.
-type partnerDataSource struct {
-	dataSourceBase
-}
+type partnerDataSource struct{ dataSourceBase }
 
 type partnerDataModel struct {
 	ID               types.String `tfsdk:"id"`

@@ -21,9 +21,7 @@ func newInvitesDataSource() datasource.DataSource {
 
 // invitesDataSource is portal_partner_invites: the invitations of a partner
 // that match some filters.
-type invitesDataSource struct {
-	dataSourceBase
-}
+type invitesDataSource struct{ dataSourceBase }
 
 type invitesDataModel struct {
 	PartnerID types.String      `tfsdk:"partner_id"`

@@ -26,9 +26,7 @@ func newUserDataSource() datasource.DataSource {
 
 // userDataSource is portal_partner_user: one user of a partner, found by id
 // or by email.
-type userDataSource struct {
-	dataSourceBase
-}
+type userDataSource struct{ dataSourceBase }
 
 func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := userDataAttributes()

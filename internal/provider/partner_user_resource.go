@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -37,9 +36,7 @@ func newUserResource() resource.Resource {
 }
 
 // userResource is portal_partner_user: one person with access to a partner.
-type userResource struct {
-	resourceBase
-}
+type userResource struct{ resourceBase }
 
 type userModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -80,27 +77,10 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Validators:    []validator.String{validEmail()},
 				PlanModifiers: []planmodifier.String{caseInsensitive},
 			},
-			"first_name": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Description:   "Given name. Left as the portal has it when not set.",
-				Validators:    []validator.String{validText()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"last_name": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Description:   "Family name. Left as the portal has it when not set.",
-				Validators:    []validator.String{validText()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"phone": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Description:   "Phone number in E.164 form: `+`, the country code and the number, such as `+14155550123`. `\"\"` clears it. Left as the portal has it when not set.",
-				Validators:    []validator.String{validPhone()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"first_name": leftWhenUnset("Given name. Left as the portal has it when not set.", validText()),
+			"last_name":  leftWhenUnset("Family name. Left as the portal has it when not set.", validText()),
+			"phone": leftWhenUnset("Phone number in E.164 form: `+`, the country code and the number, such as `+14155550123`. `\"\"` clears it. "+
+				"Left as the portal has it when not set.", validPhone()),
 			"roles": schema.SetAttribute{
 				ElementType: types.StringType,
 				Optional:    true,
@@ -129,15 +109,9 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Description: "When the email belongs to a removed (soft-deleted) account of this partner, restore that account and update it " +
 					"to this configuration instead of failing. Default `false`.",
 			},
-			"status": schema.StringAttribute{
-				Computed:    true,
-				Description: "`invited` (has not set a password yet), `active`, or `expired` (past `access_expires_at`).",
-			},
-			"created_at": setOnCreate("When the user was created (RFC 3339)."),
-			"last_activity_at": schema.StringAttribute{
-				Computed:    true,
-				Description: "When the user last used the portal (RFC 3339), or null if never.",
-			},
+			"status":           computedByPortal("`invited` (has not set a password yet), `active`, or `expired` (past `access_expires_at`)."),
+			"created_at":       setOnCreate("When the user was created (RFC 3339)."),
+			"last_activity_at": computedByPortal("When the user last used the portal (RFC 3339), or null if never."),
 		},
 	}
 }

@@ -25,9 +25,7 @@ func newUsersDataSource() datasource.DataSource {
 
 // usersDataSource is portal_partner_users: every user of a partner that
 // matches some filters.
-type usersDataSource struct {
-	dataSourceBase
-}
+type usersDataSource struct{ dataSourceBase }
 
 type usersDataModel struct {
 	PartnerID      types.String    `tfsdk:"partner_id"`

@@ -4,6 +4,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 // Attributes that the schemas of several resources share.
@@ -27,6 +28,24 @@ func setOnCreate(description string) schema.StringAttribute {
 	return schema.StringAttribute{
 		Computed:      true,
 		Description:   description,
+		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+// computedByPortal is a computed string that the portal may change after
+// create (a status, a time of last use): a plan of an update leaves it unknown.
+func computedByPortal(description string) schema.StringAttribute {
+	return schema.StringAttribute{Computed: true, Description: description}
+}
+
+// leftWhenUnset is an optional string that stays as the portal has it while
+// the configuration does not set it.
+func leftWhenUnset(description string, valid validator.String) schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional:      true,
+		Computed:      true,
+		Description:   description,
+		Validators:    []validator.String{valid},
 		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}
 }

@@ -32,9 +32,7 @@ func newRoleAssignmentResource() resource.Resource {
 
 // roleAssignmentResource is portal_role_assignment: one role granted to one
 // user, added to whatever other roles the user holds.
-type roleAssignmentResource struct {
-	resourceBase
-}
+type roleAssignmentResource struct{ resourceBase }
 
 type roleAssignmentModel struct {
 	ID        types.String `tfsdk:"id"`

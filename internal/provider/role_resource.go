@@ -35,9 +35,7 @@ var (
 func newRoleResource() resource.Resource { return &roleResource{resourceBase{typeName: "role"}} }
 
 // roleResource is portal_role: a custom role of a partner.
-type roleResource struct {
-	resourceBase
-}
+type roleResource struct{ resourceBase }
 
 type roleModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -97,10 +95,7 @@ func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(api.AllPermissions...))},
 			},
 			"created_at": setOnCreate("When the role was created (RFC 3339)."),
-			"updated_at": schema.StringAttribute{
-				Computed:    true,
-				Description: "When the role was last changed (RFC 3339).",
-			},
+			"updated_at": computedByPortal("When the role was last changed (RFC 3339)."),
 		},
 	}
 }

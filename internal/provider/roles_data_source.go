@@ -18,22 +18,11 @@ func newRolesDataSource() datasource.DataSource {
 }
 
 // rolesDataSource is portal_roles: the built-in and custom roles of a partner.
-type rolesDataSource struct {
-	dataSourceBase
-}
+type rolesDataSource struct{ dataSourceBase }
 
 type rolesDataModel struct {
 	PartnerID types.String    `tfsdk:"partner_id"`
 	Roles     []roleDataModel `tfsdk:"roles"`
-}
-
-type roleDataModel struct {
-	Key         types.String `tfsdk:"key"`
-	Name        types.String `tfsdk:"name"`
-	Description types.String `tfsdk:"description"`
-	Rank        types.Int64  `tfsdk:"rank"`
-	Permissions types.Set    `tfsdk:"permissions"`
-	BuiltIn     types.Bool   `tfsdk:"built_in"`
 }
 
 func (d *rolesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -43,16 +32,9 @@ func (d *rolesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 		Attributes: map[string]schema.Attribute{
 			"partner_id": partnerIDAttribute("roles"),
 			"roles": schema.ListNestedAttribute{
-				Computed:    true,
-				Description: "The roles, highest rank first, then by key (the portal's order).",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"key":         computedString("The role's key, used to grant it, such as `member`."),
-					"name":        computedString("The role's display name."),
-					"description": computedString("What the role is for."),
-					"rank":        computedInt64("The role's rank: owner 100, admin 80, manager 60, member 40, read_only 20; custom roles 1 to 99."),
-					"permissions": computedStringSet("What the role's holders may do."),
-					"built_in":    computedBool("Whether the role is built in (`true`) or a custom role of the partner."),
-				}},
+				Computed:     true,
+				Description:  "The roles, highest rank first, then by key (the portal's order).",
+				NestedObject: schema.NestedAttributeObject{Attributes: roleDataAttributes()},
 			},
 		},
 	}
@@ -66,6 +48,28 @@ func (d *rolesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	}
 	m.Roles = mapAll(ctx, roles, &resp.Diagnostics, roleDataFromAPI)
 	saveData(ctx, &resp.State, m, &resp.Diagnostics)
+}
+
+// roleDataModel is one role, as portal_roles shows it.
+type roleDataModel struct {
+	Key         types.String `tfsdk:"key"`
+	Name        types.String `tfsdk:"name"`
+	Description types.String `tfsdk:"description"`
+	Rank        types.Int64  `tfsdk:"rank"`
+	Permissions types.Set    `tfsdk:"permissions"`
+	BuiltIn     types.Bool   `tfsdk:"built_in"`
+}
+
+// roleDataAttributes are the attributes of roleDataModel, all computed.
+func roleDataAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"key":         computedString("The role's key, used to grant it, such as `member`."),
+		"name":        computedString("The role's display name."),
+		"description": computedString("What the role is for."),
+		"rank":        computedInt64("The role's rank: owner 100, admin 80, manager 60, member 40, read_only 20; custom roles 1 to 99."),
+		"permissions": computedStringSet("What the role's holders may do."),
+		"built_in":    computedBool("Whether the role is built in (`true`) or a custom role of the partner."),
+	}
 }
 
 func roleDataFromAPI(ctx context.Context, r *api.Role) (roleDataModel, diag.Diagnostics) {
