@@ -141,8 +141,18 @@ func TestCheckPermissions(t *testing.T) {
 	}
 }
 
+// checkEach checks what valid, named name in messages, answers for each string.
+func checkEach(t *testing.T, name string, valid func(string) bool, want map[string]bool) {
+	t.Helper()
+	for s, want := range want {
+		if got := valid(s); got != want {
+			t.Errorf("%s(%q) = %v, want %v", name, s, got, want)
+		}
+	}
+}
+
 func TestValidPhone(t *testing.T) {
-	for s, want := range map[string]bool{
+	checkEach(t, "ValidPhone", ValidPhone, map[string]bool{
 		"+14155550123":      true,
 		"+1234567":          true, // 7 digits
 		"+123456789012345":  true, // 15 digits
@@ -154,15 +164,11 @@ func TestValidPhone(t *testing.T) {
 		"+1-415-555-0123":   false,
 		"+14155550123\n":    false,
 		"":                  false,
-	} {
-		if got := ValidPhone(s); got != want {
-			t.Errorf("ValidPhone(%q) = %v, want %v", s, got, want)
-		}
-	}
+	})
 }
 
 func TestValidRoleKey(t *testing.T) {
-	for s, want := range map[string]bool{
+	checkEach(t, "ValidRoleKey", ValidRoleKey, map[string]bool{
 		"member":                      true,
 		"read_only":                   true,
 		"ab":                          true,
@@ -176,15 +182,11 @@ func TestValidRoleKey(t *testing.T) {
 		"read-only":                   false,
 		"read only":                   false,
 		"":                            false,
-	} {
-		if got := ValidRoleKey(s); got != want {
-			t.Errorf("ValidRoleKey(%q) = %v, want %v", s, got, want)
-		}
-	}
+	})
 }
 
 func TestValidEmail(t *testing.T) {
-	for s, want := range map[string]bool{
+	checkEach(t, "ValidEmail", ValidEmail, map[string]bool{
 		"ana@example.com":              true,
 		"ana.b+ops@mail.example.co.uk": true,
 		"w@bücher.example":             true,
@@ -204,11 +206,7 @@ func TestValidEmail(t *testing.T) {
 		"":                             false,
 		strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".com": true,  // 254
 		strings.Repeat("a", 64) + "@" + strings.Repeat("b", 186) + ".com": false, // 255
-	} {
-		if got := ValidEmail(s); got != want {
-			t.Errorf("ValidEmail(%q) = %v, want %v", s, got, want)
-		}
-	}
+	})
 }
 
 func TestNormalizeEmail(t *testing.T) {
