@@ -1,6 +1,8 @@
 package portalserver
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"net/http"
 	"strconv"
@@ -41,6 +43,9 @@ func (s *Server) batchUsers(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	return s.write(w, r, func(v *view) (*reply, error) {
+		if tx, ok := v.q.(*sql.Tx); ok {
+			v = &view{ctx: v.ctx, q: &preparedTx{tx: tx, stmts: map[string]*sql.Stmt{}}, now: v.now}
+		}
 		out := api.UserBatchResult{Results: make([]api.UserBatchItem, len(in.Operations))}
 		for i, op := range in.Operations {
 			item, err := s.applyBatchOperation(v, p, pt.ID, op)
@@ -194,4 +199,49 @@ func (f fieldErrors) malformed(what string) error {
 	pr := newProblem(http.StatusBadRequest, api.CodeInvalidRequest, "%s: %s", what, strings.Join(msgs, "; "))
 	pr.Errors = f
 	return pr
+}
+
+// preparedTx is a transaction that prepares each statement once, on first
+// use: a batch runs the same few statements for each of hundreds of
+// operations, and SQLite would otherwise parse each of them every time.
+// The statements close with the transaction.
+type preparedTx struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (p *preparedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := p.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := p.tx.PrepareContext(ctx, query) //nolint:gosec // G701: the server's own SQL text; values are bound as arguments.
+	if err != nil {
+		return nil, err
+	}
+	p.stmts[query] = st
+	return st, nil
+}
+
+func (p *preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (p *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return p.tx.QueryRowContext(ctx, query, args...) //nolint:gosec // G701: as in stmt; this *sql.Row carries the error.
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }

@@ -442,3 +442,24 @@ func BenchmarkBatchCreate500(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "creates/s")
 }
+
+func TestBatchCountsAsOneRequestForTheRateLimit(t *testing.T) {
+	w := &world{Env: portaltest.Start(t, portaltest.Options{RateLimit: 0.01, RateBurst: 3}), t: t}
+	res, hdr := w.batch(w.OwnerToken, batchCreates(0, 100))
+	if res[99].Status != http.StatusCreated || hdr.Get("RateLimit-Remaining") != "2" {
+		t.Fatalf("a batch of 100 left RateLimit-Remaining %q, want 2 (of a burst of 3): one request", hdr.Get("RateLimit-Remaining"))
+	}
+	w.batch(w.OwnerToken, batchCreates(100, 100))
+	w.batch(w.OwnerToken, batchCreates(200, 100))
+	wantProblem(t, w.Do(t, w.OwnerToken, http.MethodPost, w.batchPath(), api.UserBatch{Operations: batchCreates(300, 1)}),
+		http.StatusTooManyRequests, api.CodeRateLimited)
+}
+
+func TestBatchOverOneMebibyteIs413(t *testing.T) {
+	w := newWorld(t)
+	ops := batchCreates(0, api.MaxBatchOperations)
+	for i := range ops {
+		ops[i].Create.FirstName = strings.Repeat("n", 2100) // 500 × 2 KiB: over 1 MiB
+	}
+	wantProblem(t, w.Do(t, w.OwnerToken, http.MethodPost, w.batchPath(), api.UserBatch{Operations: ops}), http.StatusRequestEntityTooLarge, api.CodeBodyTooLarge)
+}
