@@ -304,14 +304,12 @@ func TestServerPacingAvoids429(t *testing.T) {
 	errs := make(chan error, 60)
 	var wg sync.WaitGroup
 	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range 15 {
 				_, err := c.Me.Get(context.Background())
 				errs <- err
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

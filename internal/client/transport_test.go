@@ -320,16 +320,14 @@ func TestConnectionsAreReusedUnderParallelism(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range 10 {
 				if _, err := c.Me.Get(context.Background()); err != nil {
 					t.Error(err)
 				}
 				time.Sleep(time.Millisecond) // Terraform's own work between two requests
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	// Measured: 10 with connections kept; 59 to 79 with Go's default of 2
