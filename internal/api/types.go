@@ -208,7 +208,10 @@ type UserBatchResult struct {
 
 // UserBatchItem is the answer to one operation: the status the single-user
 // route would have answered, with the user (create, update, restore; none
-// for delete) or the problem.
+// for delete) or the problem. A problem's field paths are relative to the
+// operation ("phone", "roles[1]" of its create or update body, or
+// "user_id"), and its RequestID is that of the request that applied the
+// batch, which the operations' audit events record.
 type UserBatchItem struct {
 	Status  int      `json:"status"`
 	User    *User    `json:"user,omitempty"`
