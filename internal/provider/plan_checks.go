@@ -182,6 +182,7 @@ func tokenRoleLabel(me *api.Me) string {
 
 type roleOwnership struct {
 	authoritative bool
+	roster        bool // set by a portal_partner_roster's users[...].roles
 	assigned      map[string]bool
 }
 
@@ -203,10 +204,30 @@ func (d *providerData) noteAuthoritativeRoles(userID string, at path.Path, diags
 	d.ownersMu.Lock()
 	o := d.ownership(userID)
 	o.authoritative = true
-	n := len(o.assigned)
+	n, roster := len(o.assigned), o.roster
 	d.ownersMu.Unlock()
-	if n > 0 {
+	switch {
+	case roster:
+		diags.AddAttributeWarning(at, "Roles managed twice", rosterManagedTwice(userID))
+	case n > 0:
 		diags.AddAttributeWarning(at, "Roles managed twice", rolesManagedTwice(userID))
+	}
+}
+
+// noteRosterRoles records that a portal_partner_roster sets the user's
+// whole role set, and warns if portal_partner_user.roles or
+// portal_role_assignment manages them too.
+func (d *providerData) noteRosterRoles(userID string, at path.Path, diags *diag.Diagnostics) {
+	if userID == "" {
+		return
+	}
+	d.ownersMu.Lock()
+	o := d.ownership(userID)
+	o.roster = true
+	twice := o.authoritative || len(o.assigned) > 0
+	d.ownersMu.Unlock()
+	if twice {
+		diags.AddAttributeWarning(at, "Roles managed twice", rosterManagedTwice(userID))
 	}
 }
 
@@ -219,9 +240,12 @@ func (d *providerData) noteAssignment(userID, role string, at path.Path, diags *
 	d.ownersMu.Lock()
 	o := d.ownership(userID)
 	o.assigned[role] = true
-	authoritative := o.authoritative
+	authoritative, roster := o.authoritative, o.roster
 	d.ownersMu.Unlock()
-	if authoritative {
+	switch {
+	case roster:
+		diags.AddAttributeWarning(at, "Roles managed twice", rosterManagedTwice(userID))
+	case authoritative:
 		diags.AddAttributeWarning(at, "Roles managed twice", rolesManagedTwice(userID))
 	}
 }
@@ -282,4 +306,10 @@ func rolesManagedTwice(userID string) string {
 		"roles on the user is authoritative: each apply would remove the assignments' roles, and the assignments would add them back. "+
 		"Pick one: leave roles out of the portal_partner_user to manage grants one by one with portal_role_assignment, "+
 		"or list every role in roles and remove the portal_role_assignment resources.", userID)
+}
+
+func rosterManagedTwice(userID string) string {
+	return fmt.Sprintf("User %s has its roles set by a portal_partner_roster (its users[...].roles) and also by another resource "+
+		"(portal_partner_user.roles or portal_role_assignment). The roster's roles are authoritative: each apply would undo the other's. "+
+		"Manage each person in one place: leave roles out of the roster's entry, or remove the other resource (a removed block keeps the user).", userID)
 }

@@ -151,6 +151,7 @@ func (p *portalProvider) Resources(_ context.Context) []func() resource.Resource
 		newInviteResource,
 		newRoleAssignmentResource,
 		newRoleResource,
+		newRosterResource,
 	}
 }
 

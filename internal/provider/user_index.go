@@ -71,6 +71,63 @@ func (x *userIndex) get(ctx context.Context, c *client.Client, partnerID, userID
 	return got, x.auth.note(err)
 }
 
+// all returns every user of the partner (removed ones too) by id, as of
+// this run: the shared listing with the run's own writes over it. When the
+// listing failed (or the run wrote to the partner before listing it), it
+// lists again, and fails with that listing's error.
+func (x *userIndex) all(ctx context.Context, c *client.Client, partnerID string) (map[string]api.User, error) {
+	pu := x.load(ctx, c, partnerID)
+	select {
+	case <-pu.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if pu.refused != nil {
+		return nil, x.auth.note(pu.refused)
+	}
+	x.mu.Lock()
+	listed := pu.users
+	users := make(map[string]api.User, len(listed)+len(pu.written))
+	for id, u := range listed {
+		users[id] = u
+	}
+	var reread []string
+	for id, u := range pu.written {
+		if u == nil {
+			reread = append(reread, id)
+			continue
+		}
+		users[id] = *u
+	}
+	x.mu.Unlock()
+	if listed == nil {
+		if err := x.auth.check(); err != nil {
+			return nil, err
+		}
+		list, err := c.Users.ListAll(ctx, partnerID, api.UserListOptions{IncludeDeleted: true})
+		if err != nil {
+			return nil, x.auth.note(err)
+		}
+		users = make(map[string]api.User, len(list))
+		for _, u := range list {
+			users[u.ID] = u
+		}
+		return users, nil
+	}
+	for _, id := range reread {
+		u, err := c.Users.Get(ctx, partnerID, id)
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			delete(users, id)
+		case err != nil:
+			return nil, x.auth.note(err)
+		default:
+			users[id] = *u
+		}
+	}
+	return users, nil
+}
+
 // load starts reading the partner's users once per run and returns its entry.
 func (x *userIndex) load(ctx context.Context, c *client.Client, partnerID string) *partnerUsers {
 	x.mu.Lock()

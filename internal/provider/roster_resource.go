@@ -1,0 +1,646 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = &rosterResource{}
+	_ resource.ResourceWithImportState    = &rosterResource{}
+	_ resource.ResourceWithModifyPlan     = &rosterResource{}
+	_ resource.ResourceWithValidateConfig = &rosterResource{}
+)
+
+func newRosterResource() resource.Resource {
+	return &rosterResource{resourceBase{typeName: "partner_roster"}}
+}
+
+// rosterResource is portal_partner_roster: the people of one partner as one
+// map keyed by email, read with the partner's one shared listing and
+// written with the users batch route (roster_apply.go).
+type rosterResource struct {
+	resourceBase
+}
+
+type rosterModel struct {
+	ID               types.String `tfsdk:"id"`
+	PartnerID        types.String `tfsdk:"partner_id"`
+	Exclusive        types.Bool   `tfsdk:"exclusive"`
+	RestoreIfDeleted types.Bool   `tfsdk:"restore_if_deleted"`
+	Users            types.Map    `tfsdk:"users"`
+}
+
+// rosterUserModel is one person of the roster; the key of the map is the email.
+type rosterUserModel struct {
+	ID              types.String `tfsdk:"id"`
+	FirstName       types.String `tfsdk:"first_name"`
+	LastName        types.String `tfsdk:"last_name"`
+	Phone           types.String `tfsdk:"phone"`
+	Roles           types.Set    `tfsdk:"roles"`
+	AccessExpiresAt types.String `tfsdk:"access_expires_at"`
+	Status          types.String `tfsdk:"status"`
+}
+
+// rosterUserType is the type of one element of users.
+var rosterUserType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"id": types.StringType, "first_name": types.StringType, "last_name": types.StringType, "phone": types.StringType,
+	"roles": types.SetType{ElemType: types.StringType}, "access_expires_at": types.StringType, "status": types.StringType,
+}}
+
+// rosterElementAttributes are the attributes of an element that a server's
+// field error can name.
+var rosterElementAttributes = []string{"first_name", "last_name", "phone", "roles", "access_expires_at"}
+
+func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "The people of one partner, as one resource: a map keyed by email. It is read with one paginated listing of the partner's users " +
+			"and written with the portal's users batch route (up to 500 changes a request, a few requests at once), so that a team of thousands " +
+			"plans and applies in seconds. Each person's attributes mean what they mean on `portal_partner_user`. " +
+			"When some changes fail, the ones that succeeded are kept in state and each failure is reported on its person (`users[\"ana@acme.example\"]`), " +
+			"so the next plan shows only what is still to do. Destroying the roster removes every person in it with a soft delete.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:      true,
+				Description:   "The roster's id: its partner's id.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"partner_id": partnerIDArgument("the people belong to", "roster (removing its people from the old partner)"),
+			"exclusive": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+				Description: "When `true`, the roster is everyone of the partner: a user of the partner who is not in `users` (such as one added in the portal by hand) " +
+					"is read into the roster, so the plan shows them as a removal, and apply removes them. Never the API token's own account, " +
+					"nor the partner's only owner. When `false` (the default), users not in `users` are left alone.",
+			},
+			"restore_if_deleted": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+				Description: "When an email of `users` belongs to a removed (soft-deleted) account of this partner, restore that account and update it " +
+					"to the configuration instead of failing. Default `false`.",
+			},
+			"users": schema.MapNestedAttribute{
+				Required: true,
+				Description: "The people, keyed by email (their login). Keys are compared as the portal compares logins (in any letter case and Unicode form): " +
+					"two keys that are the same login are an error. Changing a key (other than in how it is written) removes that person and adds another. " +
+					"A person removed in the portal by hand is planned back; a role, name or phone changed by hand shows as that person changing.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"id": schema.StringAttribute{
+						Computed:      true,
+						Description:   "The user's id, such as `usr_0123abcd`.",
+						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+					},
+					"first_name": schema.StringAttribute{
+						Optional:      true,
+						Computed:      true,
+						Description:   "Given name. Left as the portal has it when not set.",
+						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+					},
+					"last_name": schema.StringAttribute{
+						Optional:      true,
+						Computed:      true,
+						Description:   "Family name. Left as the portal has it when not set.",
+						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+					},
+					"phone": schema.StringAttribute{
+						Optional:      true,
+						Computed:      true,
+						Description:   "Phone number in E.164 form, such as `+14155550123`. `\"\"` clears it. Left as the portal has it when not set.",
+						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+					},
+					"roles": schema.SetAttribute{
+						ElementType: types.StringType,
+						Optional:    true,
+						Computed:    true,
+						Description: "The keys of the roles the person holds, built-in or custom. When set, it is authoritative: a role added or removed in the " +
+							"portal by hand shows in the plan and apply puts it back. When not set, the person's roles are left alone (to `portal_role_assignment`, " +
+							"say): read into state as the portal has them and never planned as a change; a new person then starts with no role. " +
+							"Unknown roles and roles above what the API token may grant fail at plan time.",
+						PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+					},
+					"access_expires_at": schema.StringAttribute{
+						Optional: true,
+						Description: "When the person's access ends, as an RFC 3339 time such as `2027-01-31T18:00:00Z`; in the future when set or changed. " +
+							"The same instant written another way is not a change. Not set means access does not end.",
+						PlanModifiers: []planmodifier.String{sameInstant},
+					},
+					"status": schema.StringAttribute{
+						Computed:      true,
+						Description:   "`invited` (has not set a password yet), `active`, or `expired` (past `access_expires_at`).",
+						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+					},
+				}},
+			},
+		},
+	}
+}
+
+// ValidateConfig refuses a key that is not an email, and two keys that are
+// the same login written two ways, on the second key; and checks each
+// person's attributes with portal_partner_user's validators. It runs them
+// itself rather than as the nested attributes' validators so that each
+// error names its person: Terraform shows an error of a map element's
+// attribute on the resource, not on the element.
+func (r *rosterResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var users types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("users"), &users)...)
+	if resp.Diagnostics.HasError() || users.IsNull() || users.IsUnknown() {
+		return
+	}
+	resp.Diagnostics.Append(checkRosterKeys(mapKeys(users))...)
+	people, d := rosterElements(ctx, users)
+	resp.Diagnostics.Append(d...)
+	for _, key := range sortedKeys(people) {
+		resp.Diagnostics.Append(forPerson(key, func(diags *diag.Diagnostics) { checkPerson(ctx, key, people[key], diags) })...)
+	}
+}
+
+// rosterChecks are portal_partner_user's validators of each person's attributes.
+var rosterChecks = sync.OnceValue(func() map[string]validator.String {
+	return map[string]validator.String{"first_name": validText(), "last_name": validText(), "phone": validPhone(),
+		"access_expires_at": validRFC3339(), "roles": validRoleKey()}
+})
+
+// checkPerson validates one person's configured attributes, each error on
+// its attribute.
+func checkPerson(ctx context.Context, key string, el rosterUserModel, diags *diag.Diagnostics) {
+	at := path.Root("users").AtMapKey(key)
+	check := func(name string, p path.Path, v types.String) {
+		var resp validator.StringResponse
+		rosterChecks()[name].ValidateString(ctx, validator.StringRequest{Path: p, ConfigValue: v}, &resp)
+		diags.Append(resp.Diagnostics...)
+	}
+	check("first_name", at.AtName("first_name"), el.FirstName)
+	check("last_name", at.AtName("last_name"), el.LastName)
+	check("phone", at.AtName("phone"), el.Phone)
+	check("access_expires_at", at.AtName("access_expires_at"), el.AccessExpiresAt)
+	if el.Roles.IsNull() || el.Roles.IsUnknown() {
+		return
+	}
+	for _, v := range el.Roles.Elements() {
+		if s, ok := v.(types.String); ok {
+			check("roles", at.AtName("roles").AtSetValue(s), s)
+		}
+	}
+}
+
+// checkRosterKeys is ValidateConfig's check of the keys of users, sorted.
+func checkRosterKeys(keys []string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	email, _ := validEmail().(stringCheck)
+	seen := map[string]string{}
+	for _, k := range keys {
+		at := path.Root("users").AtMapKey(k)
+		if msg := email.check(k); msg != "" {
+			diags.AddAttributeError(at, "Invalid email address", msg+" Each key of users is a person's email.")
+			continue
+		}
+		n := api.NormalizeEmail(k)
+		if first, dup := seen[n]; dup {
+			diags.AddAttributeError(at, "Person listed twice",
+				fmt.Sprintf("%q and %q are the same login: the portal compares emails in any letter case and Unicode form. List each person once.", first, k))
+			continue
+		}
+		seen[n] = k
+	}
+	return diags
+}
+
+// ModifyPlan fills in the default partner, keeps each existing person's id
+// and status (so that only what changes shows), and checks each person that
+// changes before anything is sent: unknown roles, roles above the token's
+// ceiling, an access end in the past, a change to a user ranked too high
+// for the token. It notes whose roles the roster sets, for the "managed
+// twice" warning.
+func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan, state rosterModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	creating := req.State.Raw.IsNull()
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if creating && !r.data.planPartner(ctx, &plan.PartnerID, "roster", &resp.Diagnostics) {
+		return
+	}
+	if !plan.PartnerID.IsUnknown() {
+		plan.ID = plan.PartnerID
+	}
+	if plan.Users.IsUnknown() || plan.PartnerID.IsUnknown() {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+		return
+	}
+	planned, d := rosterElements(ctx, plan.Users)
+	resp.Diagnostics.Append(d...)
+	prior := map[string]rosterUserModel{}
+	if !creating && plan.PartnerID.Equal(state.PartnerID) {
+		prior, d = rosterElements(ctx, state.Users)
+		resp.Diagnostics.Append(d...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid := plan.PartnerID.ValueString()
+	rolesSet := rosterRolesConfigured(req.Config.Raw)
+	byLogin := loginIndex(prior)
+	existing := r.partnerLogins(ctx, pid, planned, byLogin, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	matched := map[string]bool{}
+	for _, key := range sortedKeys(planned) {
+		el := planned[key]
+		priorKey, found := byLogin[api.NormalizeEmail(key)]
+		p := prior[priorKey]
+		at := path.Root("users").AtMapKey(key)
+		u, exists := existing[api.NormalizeEmail(key)]
+		switch {
+		case found:
+			matched[priorKey] = true
+			el = keepFromPrior(el, p)
+		case exists && creating:
+			resp.Diagnostics.AddAttributeError(at, "Already a user of this partner", alreadyAUser(key, u.ID, r.typeName))
+			continue
+		case exists:
+			// Added to the roster and already a user of the partner: adopted
+			// (updated to the configuration), as the plan shows with the id.
+			adopted, d := rosterElementFromAPI(ctx, el, u)
+			resp.Diagnostics.Append(d...)
+			p, found = adopted, true
+			el = keepFromPrior(el, adopted)
+		default:
+			el.ID, el.Status = types.StringUnknown(), types.StringUnknown()
+		}
+		planned[key] = el
+		if rolesSet[key] {
+			if found {
+				r.data.noteRosterRoles(p.ID.ValueString(), at.AtName("roles"), &resp.Diagnostics)
+			} else {
+				r.data.noteNewAuthoritativeUser(pid, key)
+			}
+		}
+		if found && (priorKey == key || exists) && sameRosterUser(el, p) {
+			continue
+		}
+		resp.Diagnostics.Append(forPerson(key, func(diags *diag.Diagnostics) {
+			r.checkElement(ctx, pid, key, el, p, found, rolesSet[key], diags)
+		})...)
+	}
+	for _, key := range sortedKeys(prior) {
+		if !matched[key] {
+			p := prior[key]
+			roles, d := setStrings(ctx, p.Roles)
+			resp.Diagnostics.Append(d...)
+			resp.Diagnostics.Append(forPerson(key, func(diags *diag.Diagnostics) {
+				r.data.checkTargetRank(ctx, userModel{ID: p.ID, PartnerID: plan.PartnerID, Email: types.StringValue(key)}, roles,
+					path.Root("users").AtMapKey(key), diags)
+			})...)
+		}
+	}
+	users, d := types.MapValueFrom(ctx, rosterUserType, planned)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.Users = users
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// partnerLogins are the users of the partner that are not removed and not
+// in the roster, by login, when some planned person is new: a new roster
+// may not take them in (see alreadyAUser), a roster in place adopts them.
+func (r *rosterResource) partnerLogins(ctx context.Context, pid string, planned map[string]rosterUserModel, byLogin map[string]string, diags *diag.Diagnostics) map[string]api.User {
+	out := map[string]api.User{}
+	adding := false
+	for key := range planned {
+		if _, ok := byLogin[api.NormalizeEmail(key)]; !ok {
+			adding = true
+			break
+		}
+	}
+	if !adding {
+		return out
+	}
+	users, err := r.data.users.all(ctx, r.data.client, pid)
+	if addAPIError(diags, "Unable to read the partner's users", "listing the users of partner "+pid+" to find who is a user already", err) {
+		return out
+	}
+	for _, u := range users {
+		if _, inRoster := byLogin[api.NormalizeEmail(u.Email)]; !inRoster && u.Status != api.UserDeleted {
+			out[api.NormalizeEmail(u.Email)] = u
+		}
+	}
+	return out
+}
+
+// alreadyAUser explains why a new roster does not take in a user of the
+// partner: the roster that Terraform plans to create could be one it
+// replaces, which removes everyone in it first.
+func alreadyAUser(key, userID, typeName string) string {
+	return fmt.Sprintf("%s is already user %s of this partner, and a new roster only creates people. "+
+		"If an earlier apply of this roster failed for some people, Terraform marked the roster tainted and now plans to replace it, "+
+		"which would remove everyone in it first: run `terraform untaint portal_%s.<name>` and plan again, to see only what is still to do. "+
+		"To take over the partner's people as they are, import the roster by partner id; or create the roster without this person "+
+		"and add them after: a person added to an existing roster who is already a user of the partner is adopted.", key, userID, typeName)
+}
+
+// forPerson runs the checks of one person and names the person at the
+// start of each diagnostic's detail: Terraform shows a diagnostic of a map
+// element on the resource, not on the element.
+func forPerson(key string, check func(*diag.Diagnostics)) diag.Diagnostics {
+	var diags, out diag.Diagnostics
+	check(&diags)
+	for _, d := range diags {
+		detail := fmt.Sprintf("users[%q]: %s", key, d.Detail())
+		p, ok := d.(diag.DiagnosticWithPath)
+		switch {
+		case ok && d.Severity() == diag.SeverityError:
+			out.AddAttributeError(p.Path(), d.Summary(), detail)
+		case ok:
+			out.AddAttributeWarning(p.Path(), d.Summary(), detail)
+		case d.Severity() == diag.SeverityError:
+			out.AddError(d.Summary(), detail)
+		default:
+			out.AddWarning(d.Summary(), detail)
+		}
+	}
+	return out
+}
+
+// keepFromPrior plans an existing person: the id, and what the
+// configuration leaves to the portal, as state has them; the status too,
+// unless access_expires_at changes, which may change it.
+func keepFromPrior(el, p rosterUserModel) rosterUserModel {
+	el.ID = p.ID
+	for _, f := range []struct{ plan, prior *types.String }{{&el.FirstName, &p.FirstName}, {&el.LastName, &p.LastName}, {&el.Phone, &p.Phone}} {
+		if f.plan.IsUnknown() {
+			*f.plan = *f.prior
+		}
+	}
+	if el.Roles.IsUnknown() {
+		el.Roles = p.Roles
+	}
+	if sameInstantValue(el.AccessExpiresAt, p.AccessExpiresAt) {
+		el.Status = p.Status
+	} else {
+		el.Status = types.StringUnknown()
+	}
+	return el
+}
+
+// checkElement is ModifyPlan's check of one person that changes (found:
+// the person is in state as p).
+func (r *rosterResource) checkElement(ctx context.Context, pid, key string, el, p rosterUserModel, found, rolesSet bool, diags *diag.Diagnostics) {
+	at := path.Root("users").AtMapKey(key)
+	checkAccessEnd(el.AccessExpiresAt, p.AccessExpiresAt, !found, at.AtName("access_expires_at"), diags)
+	prev, d := setStrings(ctx, p.Roles)
+	diags.Append(d...)
+	if !found {
+		prev = nil
+		if !r.data.checkUserAdmin(ctx, pid, api.PermUsersManage, "create users", at, diags) {
+			return
+		}
+	} else {
+		r.data.checkTargetRank(ctx, userModel{ID: p.ID, PartnerID: types.StringValue(pid), Email: types.StringValue(key)}, prev, at, diags)
+	}
+	if !rolesSet || el.Roles.IsUnknown() || (found && el.Roles.Equal(p.Roles)) {
+		return
+	}
+	next, d := setStrings(ctx, el.Roles)
+	diags.Append(d...)
+	if !d.HasError() {
+		r.data.checkRoleChange(ctx, pid, at.AtName("roles"), prev, next, diags)
+	}
+}
+
+func (r *rosterResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan rosterModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	planned, d := rosterElements(ctx, plan.Users)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	versions := map[string]int64{}
+	next := r.apply(ctx, plan, map[string]rosterUserModel{}, planned, versions, &resp.Diagnostics)
+	// Saved even when some people failed: those created stay in state. On
+	// errors Terraform marks a created roster tainted (see the docs).
+	r.save(ctx, plan, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+func (r *rosterResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state rosterModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	prior, d := rosterElements(ctx, state.Users)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid := state.PartnerID.ValueString()
+	users, err := r.data.users.all(ctx, r.data.client, pid)
+	if addAPIError(&resp.Diagnostics, "Unable to read the partner's users", "listing the users of partner "+pid, err) {
+		return
+	}
+	keep := func(api.User) bool { return false }
+	if state.Exclusive.ValueBool() {
+		me, err := r.data.whoAmI(ctx)
+		if addAPIError(&resp.Diagnostics, "Unable to read the partner's users", "reading GET /v1/me for the API token's own account", err) {
+			return
+		}
+		keep = spareFromExclusive(users, me.UserID)
+	}
+	next, versions, d := refreshRoster(ctx, prior, users, state.Exclusive.ValueBool(), keep)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.save(ctx, state, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+func (r *rosterResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state rosterModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	planned, d := rosterElements(ctx, plan.Users)
+	resp.Diagnostics.Append(d...)
+	prior, d := rosterElements(ctx, state.Users)
+	resp.Diagnostics.Append(d...)
+	versions, d := privateVersions(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	next := r.apply(ctx, plan, prior, planned, versions, &resp.Diagnostics)
+	r.save(ctx, plan, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+// Delete removes every person of the roster. Those whose removal fails stay
+// in state, with the error.
+func (r *rosterResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state rosterModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	prior, d := rosterElements(ctx, state.Users)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	versions := map[string]int64{} // a destroy removes the people as they are
+	next := r.apply(ctx, state, prior, map[string]rosterUserModel{}, versions, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() && len(next) > 0 {
+		r.save(ctx, state, next, versions, &resp.State, nil, &resp.Diagnostics)
+	}
+}
+
+// ImportState adopts every user of a partner that is not removed, with
+// their roles, except the API token's own account: "PARTNER_ID", or "" for
+// the default partner.
+func (r *rosterResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	pid, ok := r.data.importPartner(ctx, req.ID, "PARTNER_ID", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	users, err := r.data.users.all(ctx, r.data.client, pid)
+	if addAPIError(&resp.Diagnostics, "Unable to import the roster", "listing the users of partner "+pid, err) {
+		return
+	}
+	me, err := r.data.whoAmI(ctx)
+	if addAPIError(&resp.Diagnostics, "Unable to import the roster", "reading GET /v1/me for the API token's own account", err) {
+		return
+	}
+	next, versions, d := refreshRoster(ctx, nil, users, true, func(u api.User) bool { return u.ID == me.UserID })
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m := rosterModel{ID: types.StringValue(pid), PartnerID: types.StringValue(pid), Exclusive: types.BoolValue(false), RestoreIfDeleted: types.BoolValue(false)}
+	r.save(ctx, m, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+// save writes the roster with its people into state, and their versions
+// (for If-Match) into private state.
+func (r *rosterResource) save(ctx context.Context, m rosterModel, users map[string]rosterUserModel, versions map[string]int64, state stateSetter, private privateSetter, diags *diag.Diagnostics) {
+	v, d := types.MapValueFrom(ctx, rosterUserType, users)
+	diags.Append(d...)
+	if d.HasError() {
+		return
+	}
+	m.Users = v
+	m.ID = m.PartnerID
+	diags.Append(state.Set(ctx, m)...)
+	if private == nil {
+		return
+	}
+	b, err := json.Marshal(versions)
+	if err != nil {
+		diags.AddError("Unable to save the roster's versions", err.Error())
+		return
+	}
+	diags.Append(private.SetKey(ctx, "versions", b)...)
+}
+
+// privateVersions are the users' versions read last, by user id.
+func privateVersions(ctx context.Context, p privateGetter) (map[string]int64, diag.Diagnostics) {
+	versions := map[string]int64{}
+	b, diags := p.GetKey(ctx, "versions")
+	if len(b) > 0 && json.Unmarshal(b, &versions) != nil {
+		// Damaged outside the provider: changes go without If-Match until the next refresh.
+		diags.AddWarning("Roster versions unreadable", "The versions Terraform keeps for the roster's people are not readable; "+
+			"this apply sends its changes without the check that refuses overwriting a change made since they were read.")
+		versions = map[string]int64{}
+	}
+	return versions, diags
+}
+
+// rosterElements reads users into a map; null or unknown is empty.
+func rosterElements(ctx context.Context, m types.Map) (map[string]rosterUserModel, diag.Diagnostics) {
+	out := map[string]rosterUserModel{}
+	if m.IsNull() || m.IsUnknown() {
+		return out, nil
+	}
+	diags := m.ElementsAs(ctx, &out, false)
+	return out, diags
+}
+
+// rosterRolesConfigured tells which people of a configuration set roles,
+// which makes them authoritative for that person.
+func rosterRolesConfigured(config tftypes.Value) map[string]bool {
+	out := map[string]bool{}
+	var attrs, users map[string]tftypes.Value
+	if config.As(&attrs) != nil || !attrs["users"].IsKnown() || attrs["users"].As(&users) != nil {
+		return out
+	}
+	for k, v := range users {
+		var el map[string]tftypes.Value
+		if v.IsKnown() && v.As(&el) == nil && !el["roles"].IsNull() {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// loginIndex maps each key's canonical login to the key.
+func loginIndex(users map[string]rosterUserModel) map[string]string {
+	out := make(map[string]string, len(users))
+	for k := range users {
+		out[api.NormalizeEmail(k)] = k
+	}
+	return out
+}
+
+// sameRosterUser reports whether two elements hold the same values.
+func sameRosterUser(a, b rosterUserModel) bool {
+	return a.ID.Equal(b.ID) && a.FirstName.Equal(b.FirstName) && a.LastName.Equal(b.LastName) && a.Phone.Equal(b.Phone) &&
+		a.Roles.Equal(b.Roles) && a.AccessExpiresAt.Equal(b.AccessExpiresAt) && a.Status.Equal(b.Status)
+}
+
+// sameInstantValue reports whether two optional RFC 3339 times are the same
+// instant, or both unset.
+func sameInstantValue(a, b types.String) bool {
+	if a.IsNull() || b.IsNull() {
+		return a.IsNull() && b.IsNull()
+	}
+	return sameInstant.same(a.ValueString(), b.ValueString())
+}
+
+func mapKeys(m types.Map) []string {
+	keys := make([]string, 0, len(m.Elements()))
+	for k := range m.Elements() {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
