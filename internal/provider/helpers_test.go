@@ -81,6 +81,20 @@ func (a *acc) tokenWithRole(email, role string) string {
 	return tok.Token
 }
 
+// updatePartner changes the partner's name or settings outside Terraform, as
+// its owner would in the portal.
+func (a *acc) updatePartner(u api.PartnerUpdate) {
+	a.t.Helper()
+	ctx := context.Background()
+	p, err := a.client.Partners.Get(ctx, a.PartnerID)
+	if err == nil {
+		_, err = a.client.Partners.Update(ctx, a.PartnerID, u, p.Version)
+	}
+	if err != nil {
+		a.t.Fatalf("update partner %s: %v", a.PartnerID, err)
+	}
+}
+
 // serverUser reads a user from the portal, failing the test on error.
 func (a *acc) serverUser(id string) *api.User {
 	a.t.Helper()

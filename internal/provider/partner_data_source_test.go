@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -15,15 +14,8 @@ import (
 
 func TestAccDataSourcePartner_defaultAndByID(t *testing.T) {
 	a := newAcc(t)
-	ctx := context.Background()
-	p, err := a.client.Partners.Get(ctx, a.PartnerID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	name := "Acme Corp"
-	if _, err := a.client.Partners.Update(ctx, a.PartnerID, api.PartnerUpdate{Name: &name, Settings: &api.PartnerSettings{UserAdminMinRole: api.RoleAdmin}}, p.Version); err != nil {
-		t.Fatal(err)
-	}
+	a.updatePartner(api.PartnerUpdate{Name: &name, Settings: &api.PartnerSettings{UserAdminMinRole: api.RoleAdmin}})
 	want := func(addr string) []statecheck.StateCheck {
 		return []statecheck.StateCheck{
 			dataValue(addr, "id", knownvalue.StringExact(a.PartnerID)),

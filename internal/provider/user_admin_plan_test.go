@@ -14,14 +14,7 @@ import (
 // setUserAdminMinRole changes the partner's user_admin_min_role, as its owner.
 func (a *acc) setUserAdminMinRole(role string) {
 	a.t.Helper()
-	ctx := context.Background()
-	pt, err := a.client.Partners.Get(ctx, a.PartnerID)
-	if err == nil {
-		_, err = a.client.Partners.Update(ctx, a.PartnerID, api.PartnerUpdate{Settings: &api.PartnerSettings{UserAdminMinRole: role}}, pt.Version)
-	}
-	if err != nil {
-		a.t.Fatalf("set user_admin_min_role %s: %v", role, err)
-	}
+	a.updatePartner(api.PartnerUpdate{Settings: &api.PartnerSettings{UserAdminMinRole: role}})
 }
 
 // userAdminRefused is the plan error of a change that the partner's
