@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -268,28 +267,14 @@ func sendBatches(ctx context.Context, pid string, ops []api.UserBatchOperation, 
 // outcomeOf reads one result of a batch: a removal of a user that is gone
 // already succeeded.
 func outcomeOf(op api.UserBatchOperation, item api.UserBatchItem, pid string) rosterOutcome {
-	if item.Problem == nil && item.Status < 300 {
+	err := client.BatchItemError(pid, item)
+	switch {
+	case err == nil:
 		return rosterOutcome{user: item.User}
-	}
-	if op.Op == api.BatchDelete && item.Status == http.StatusNotFound {
+	case op.Op == api.BatchDelete && errors.Is(err, client.ErrNotFound):
 		return rosterOutcome{}
 	}
-	return rosterOutcome{err: batchItemError(item, pid)}
-}
-
-// batchItemError is one operation's problem as the client's error, for
-// describeError and errors.Is.
-func batchItemError(item api.UserBatchItem, pid string) *client.APIError {
-	var p api.Problem
-	if item.Problem != nil {
-		p = *item.Problem
-	}
-	status := item.Status
-	if status == 0 {
-		status = p.Status
-	}
-	return &client.APIError{StatusCode: status, Code: p.Code, Title: p.Title, Detail: p.Detail, FieldErrors: p.Errors,
-		RequestID: p.RequestID, Problem: p, Method: http.MethodPost, Path: "/v1/partners/" + pid + "/users/batch"}
+	return rosterOutcome{err: err}
 }
 
 // restoreRemoved brings back, for restore_if_deleted, each person whose

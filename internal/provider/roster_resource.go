@@ -77,6 +77,7 @@ func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"plans and applies in seconds. Each person's attributes mean what they mean on `portal_partner_user`. " +
 			"When some changes fail, the ones that succeeded are kept in state and each failure is reported on its person (`users[\"ana@acme.example\"]`), " +
 			"so the next plan shows only what is still to do. Destroying the roster removes every person in it with a soft delete.",
+		MarkdownDescription: rosterDocs,
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:      true,
@@ -154,6 +155,27 @@ func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		},
 	}
 }
+
+// rosterDocs is the resource's description in the docs.
+const rosterDocs = `The people of one partner, as one resource: a map keyed by email. It is read with one paginated listing of the partner's users ` +
+	`(shared with every other resource of the run) and written with the portal's users batch route, up to 500 changes a request and a few requests at once, ` +
+	`so that a team of thousands plans and applies in seconds. Each person's attributes mean what they mean on ` + "`portal_partner_user`" + `.
+
+**Drift.** A role, name or phone changed in the portal by hand shows in the plan as that one person changing; every unchanged person stays hidden. ` +
+	`A person removed by hand is planned back (with ` + "`restore_if_deleted = true`" + `, their account is restored). With ` + "`exclusive = true`" + `, ` +
+	`a person added by hand is planned for removal.
+
+**Partial failure.** When some changes fail (an email another partner holds, say), the others are applied and kept in state, and each failure is an error ` +
+	`on its person with the portal's problem code and request id; the next plan shows only what is still to do. ` +
+	`If that happens on the roster's first apply, Terraform marks the new roster tainted and would replace it (removing everyone in it first): ` +
+	`the provider refuses that plan, and ` + "`terraform untaint`" + ` on the roster brings back a plan of only what is left.
+
+**People who are users already.** A person added to an existing roster who is already a user of the partner is adopted (the plan shows their id) ` +
+	`and updated to the configuration. A new roster does not take in users of the partner: import it instead.
+
+**Import** by partner id adopts every user of the partner who is not removed, with their roles, except the API token's own account.
+
+**Destroy** removes every person in it with a soft delete; each account can be restored.`
 
 // ValidateConfig refuses a key that is not an email, and two keys that are
 // the same login written two ways, on the second key; and checks each

@@ -352,6 +352,28 @@ func TestAccRoster_importByPartnerID(t *testing.T) {
 	})
 }
 
+// -generate-config-out writes a roster that plans empty without edits.
+func TestAccRoster_importGeneratesConfig(t *testing.T) {
+	a := newAcc(t)
+	a.user("ana@acme.test", api.RoleMember)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{
+				Config:          a.provider(""),
+				ResourceName:    rosterAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   a.PartnerID,
+				GenerateConfig:  true,
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(rosterAddr, tfjsonpath.New("users").AtMapKey("ana@acme.test").AtMapKey("roles"), roleSet("member")),
+				}},
+			},
+		},
+	})
+}
+
 // A person added to a roster in place who is already a user of the partner
 // is adopted: the plan shows their id, and apply updates them.
 func TestAccRoster_addExistingUserAdopts(t *testing.T) {
