@@ -40,12 +40,12 @@ func computedByPortal(description string) schema.StringAttribute {
 
 // leftWhenUnset is an optional string that stays as the portal has it while
 // the configuration does not set it.
-func leftWhenUnset(description string, valid validator.String) schema.StringAttribute {
+func leftWhenUnset(description string, valid ...validator.String) schema.StringAttribute {
 	return schema.StringAttribute{
 		Optional:      true,
 		Computed:      true,
 		Description:   description,
-		Validators:    []validator.String{valid},
+		Validators:    valid,
 		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}
 }
