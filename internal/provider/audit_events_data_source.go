@@ -40,27 +40,18 @@ type auditEventsDataModel struct {
 }
 
 func (d *auditEventsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	filter := func(description string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Description: description, Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
+	}
 	resp.Schema = schema.Schema{
 		Description: "The newest events of a partner's audit trail that match the filters, newest first: every change with its actor, request " +
 			"id, and the object before and after. To review who changed a person's access by hand (the cause of drift a plan shows), or " +
 			"to report recent changes. The API token needs `audit.read` (manager and above).",
 		Attributes: map[string]schema.Attribute{
 			"partner_id": partnerIDAttribute("audit events"),
-			"user_id": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only events about this user (the user changed, or the user an invite or token belongs to), by id.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"actor": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only changes made by this actor: a user's id or email address (case-insensitive), or an operator token's id.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"action": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only events of this action, such as `user.created`, `user.updated`, `user.deleted`, `user.role_granted`, `user.role_revoked` or `invite.accepted`.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
+			"user_id":    filter("Only events about this user (the user changed, or the user an invite or token belongs to), by id."),
+			"actor":      filter("Only changes made by this actor: a user's id or email address (case-insensitive), or an operator token's id."),
+			"action":     filter("Only events of this action, such as `user.created`, `user.updated`, `user.deleted`, `user.role_granted`, `user.role_revoked` or `invite.accepted`."),
 			"since": schema.StringAttribute{
 				Optional:    true,
 				Description: "Only events at or after this time, in RFC 3339 form such as `2027-01-31T18:00:00Z`.",
