@@ -63,11 +63,25 @@ provider "portal" {
 // user creates a user outside Terraform, as someone would in the portal.
 func (a *acc) user(email string, roles ...string) *api.User {
 	a.t.Helper()
-	u, err := a.client.Users.Create(context.Background(), a.PartnerID, api.UserCreate{Email: email, Roles: roles})
+	return a.createUser(api.UserCreate{Email: email, Roles: roles})
+}
+
+// createUser is user with more than an email and roles.
+func (a *acc) createUser(c api.UserCreate) *api.User {
+	a.t.Helper()
+	u, err := a.client.Users.Create(context.Background(), a.PartnerID, c)
 	if err != nil {
-		a.t.Fatalf("create %s by hand: %v", email, err)
+		a.t.Fatalf("create %s by hand: %v", c.Email, err)
 	}
 	return u
+}
+
+// role creates a custom role outside Terraform.
+func (a *acc) role(c api.RoleCreate) {
+	a.t.Helper()
+	if _, err := a.client.Roles.Create(context.Background(), a.PartnerID, c); err != nil {
+		a.t.Fatalf("create role %s by hand: %v", c.Key, err)
+	}
 }
 
 // tokenWithRole makes a user with one role and returns an API token of theirs.

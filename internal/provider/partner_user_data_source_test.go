@@ -20,12 +20,9 @@ func userDataConfig(body string) string {
 
 func TestAccDataSourcePartnerUser_byIDAndByEmail(t *testing.T) {
 	a := newAcc(t)
-	ana, err := a.client.Users.Create(context.Background(), a.PartnerID, api.UserCreate{
+	ana := a.createUser(api.UserCreate{
 		Email: "Ana@Acme.test", FirstName: "Ana", LastName: "Silva", Phone: "+351912345678", Roles: []string{"member", "read_only"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	a.user("bo@acme.test", "member") // another user, not to be found instead
 	want := func(addr string) []statecheck.StateCheck {
 		return []statecheck.StateCheck{

@@ -402,10 +402,7 @@ func TestAccUser_temporaryAccess(t *testing.T) {
 func TestAccUser_accessExpiresAtToTheMicrosecond(t *testing.T) {
 	a := newAcc(t)
 	end := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second).Add(999999 * time.Microsecond)
-	u, err := a.client.Users.Create(context.Background(), a.PartnerID, api.UserCreate{Email: "micro@acme.test", Roles: []string{api.RoleMember}, AccessExpiresAt: &end})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := a.createUser(api.UserCreate{Email: "micro@acme.test", Roles: []string{api.RoleMember}, AccessExpiresAt: &end})
 	config := func(at string) string {
 		return a.provider("") + userConfig(fmt.Sprintf(`
   email             = "micro@acme.test"

@@ -55,10 +55,7 @@ func TestAccDataSourcePartnerUsers_filters(t *testing.T) {
 		t.Fatal(err)
 	}
 	end := clock.Now.Add(time.Hour).UTC().Truncate(time.Second)
-	temp, err := a.client.Users.Create(ctx, a.PartnerID, api.UserCreate{Email: "temp@acme.test", Roles: []string{"member"}, AccessExpiresAt: &end})
-	if err != nil {
-		t.Fatal(err)
-	}
+	temp := a.createUser(api.UserCreate{Email: "temp@acme.test", Roles: []string{"member"}, AccessExpiresAt: &end})
 	a.advance(2 * time.Hour) // temp's access has ended
 	if _, err := a.client.Invites.Create(ctx, a.PartnerID, api.InviteCreate{Email: "joined@acme.test", Roles: []string{"member"}}); err != nil {
 		t.Fatal(err)
@@ -163,20 +160,12 @@ func TestAccDataSourcePartnerUsers_badFilterFailsAtPlan(t *testing.T) {
 // is a role like the built-in ones.
 func TestAccDataSourcePartnerUsers_unknownRoleIsAnError(t *testing.T) {
 	a := newAcc(t)
-	if _, err := a.client.Roles.Create(context.Background(), a.PartnerID, api.RoleCreate{
-		Key: "billing", Name: "Billing", Rank: 30, Permissions: []string{"data.read"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	a.role(api.RoleCreate{Key: "billing", Name: "Billing", Rank: 30, Permissions: []string{"data.read"}})
 	a.user("payer@acme.test", "billing")
 	a.user("manny@acme.test", "manager")
 	// A token that may read users but not roles cannot check the role: it
 	// lists users as before.
-	if _, err := a.client.Roles.Create(context.Background(), a.PartnerID, api.RoleCreate{
-		Key: "people_viewer", Name: "People viewer", Rank: 25, Permissions: []string{"users.read"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	a.role(api.RoleCreate{Key: "people_viewer", Name: "People viewer", Rank: 25, Permissions: []string{"users.read"}})
 	viewer := a.tokenWithRole("viewer@acme.test", "people_viewer")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6,

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -13,12 +12,9 @@ import (
 
 func TestAccDataSourceRoles_builtInAndCustomByRank(t *testing.T) {
 	a := newAcc(t)
-	_, err := a.client.Roles.Create(context.Background(), a.PartnerID, api.RoleCreate{
+	a.role(api.RoleCreate{
 		Key: "billing", Name: "Billing", Description: "Pays the invoices.", Rank: 50, Permissions: []string{api.PermDataRead, api.PermPartnerRead},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	role := func(key string, rank int64, builtIn bool) knownvalue.Check {
 		return knownvalue.ObjectPartial(map[string]knownvalue.Check{
 			"key": knownvalue.StringExact(key), "rank": knownvalue.Int64Exact(rank), "built_in": knownvalue.Bool(builtIn),
