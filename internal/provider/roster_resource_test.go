@@ -3,11 +3,17 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -19,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/portaltest"
 )
 
 const rosterAddr = "portal_partner_roster.team"
@@ -463,5 +470,99 @@ func (a *acc) checkRosterRemoved(ids *map[string]string) func(*terraform.State) 
 			}
 		}
 		return nil
+	}
+}
+
+// TestAccRoster_1000ThroughFaults applies a roster of 1,000 while a fifth of
+// all requests fail (429s, 503s, resets, slow and lost answers), and the
+// answer of the first batch is lost for certain: the client's retry carries
+// the batch's Idempotency-Key, so the portal replays it. The apply converges
+// in one go, nobody is created twice, state matches the portal, and the plan
+// after it (refreshed through the same faults) is empty.
+func TestAccRoster_1000ThroughFaults(t *testing.T) {
+	a := newAcc(t)
+	faults := portaltest.StartFaultProxy(t, a.URL, 0.20, 20261203)
+	var lost atomic.Bool
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target, _ := url.Parse(faults.URL)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/users/batch") || lost.Load() {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		proxy.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK || !lost.CompareAndSwap(false, true) {
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		// The portal applied the batch, and its answer never arrives.
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}))
+	t.Cleanup(front.Close)
+	var b strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&b, "%q = { first_name = \"P%d\", roles = [\"member\"] }\n    ", fmt.Sprintf("p%04d@bulk.test", i), i)
+	}
+	start := time.Now()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{{
+			Config: a.providerVia(front.URL) + rosterConfig("", b.String()),
+			Check: func(s *terraform.State) error {
+				t.Logf("apply of 1,000 through faults: %s; fault proxy: %s", time.Since(start).Round(time.Millisecond), faults)
+				ids := rosterIDs(s)
+				if len(ids) != 1000 {
+					return fmt.Errorf("%d people in state, want 1000", len(ids))
+				}
+				all, err := a.client.Users.ListAll(context.Background(), a.PartnerID, api.UserListOptions{EmailDomain: "bulk.test", IncludeDeleted: true})
+				if err != nil {
+					return err
+				}
+				for _, u := range all {
+					if ids[u.Email] != u.ID {
+						return fmt.Errorf("%s is %s on the server, %q in state", u.Email, u.ID, ids[u.Email])
+					}
+				}
+				if len(all) != 1000 {
+					return fmt.Errorf("%d users @bulk.test on the server, want 1000", len(all))
+				}
+				events, err := a.client.Audit.ListAll(context.Background(), a.PartnerID, api.AuditListOptions{Action: "user.created"})
+				if err != nil {
+					return err
+				}
+				created := map[string]int{}
+				for _, e := range events {
+					if email, _ := e.After["email"].(string); strings.HasSuffix(email, "@bulk.test") {
+						created[email]++
+					}
+				}
+				for email, n := range created {
+					if n != 1 {
+						return fmt.Errorf("%s was created %d times", email, n)
+					}
+				}
+				if len(created) != 1000 {
+					return fmt.Errorf("%d people created, want 1000", len(created))
+				}
+				return nil
+			},
+		}},
+	})
+	if !lost.Load() {
+		t.Fatal("no applied batch had its answer lost")
+	}
+	if n, injected := faults.Stats(); n < 10 || len(injected) == 0 {
+		t.Fatalf("the run did not exercise faults: %s", faults)
 	}
 }
