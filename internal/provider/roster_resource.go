@@ -91,7 +91,8 @@ func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Default:  booldefault.StaticBool(false),
 				Description: "When `true`, the roster is everyone of the partner: a user of the partner who is not in `users` (such as one added in the portal by hand) " +
 					"is read into the roster, so the plan shows them as a removal, and apply removes them. Never the API token's own account, " +
-					"nor the partner's only owner. When `false` (the default), users not in `users` are left alone.",
+					"nor the partner's only owner. They are read from the refresh after `exclusive` is set, so a plan always shows whom an apply removes. " +
+					"When `false` (the default), users not in `users` are left alone.",
 			},
 			"restore_if_deleted": schema.BoolAttribute{
 				Optional: true,
