@@ -37,6 +37,19 @@ func newRosterResource() resource.Resource {
 // rosterResource is portal_partner_roster: the people of one partner as one
 // map keyed by email, read with the partner's one shared listing and
 // written with the users batch route (roster_apply.go).
+//
+// Where a plan of thousands goes (5,000 people, this 2-core machine, 2026):
+// a no-op plan takes about 16 s, and the provider's own code is under 1 s
+// of it. The framework's plan of a map of nested attributes is quadratic
+// (v1.19.0, internal/fwserver/attribute_plan_modification.go, NestingModeMap:
+// mapElemObject calls Map.Elements(), a copy of the whole map, once per
+// element for the configuration and again for state), 3.1 s at 5,000 and
+// growing with the square; NullifyCollectionBlocks and decoding add 3 s.
+// Answering a roster's PlanResourceChange whose proposed new state is its
+// prior state without the framework (in server.go) measured 9.5 s instead
+// of 16 s. The issue to file upstream:
+//
+//	fwserver: plan modification of a MapNestedAttribute copies the map once per element (quadratic)
 type rosterResource struct {
 	resourceBase
 }
