@@ -123,16 +123,8 @@ func (r *inviteResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	var plan, state inviteModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	creating := req.State.Raw.IsNull()
-	if !creating {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if creating && !r.data.planPartner(ctx, &plan.PartnerID, "invite", &resp.Diagnostics) {
+	plan, state, creating := planAndState[inviteModel](ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || creating && !r.data.planPartner(ctx, &plan.PartnerID, "invite", &resp.Diagnostics) {
 		return
 	}
 	if !creating {

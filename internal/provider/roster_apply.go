@@ -88,19 +88,13 @@ func hasRole(u api.User, role string) bool {
 	return false
 }
 
-// rosterElementFromAPI is a person as the portal has them, over prior
-// (which keeps access_expires_at as written when it is the same instant).
+// rosterElementFromAPI is a person as the portal has them (as the data
+// sources show them), over prior (which keeps access_expires_at as written
+// when it is the same instant).
 func rosterElementFromAPI(ctx context.Context, prior rosterUserModel, u api.User) (rosterUserModel, diag.Diagnostics) {
-	roles, diags := stringSet(ctx, u.Roles)
-	return rosterUserModel{
-		ID:              types.StringValue(u.ID),
-		FirstName:       types.StringValue(u.FirstName),
-		LastName:        types.StringValue(u.LastName),
-		Phone:           types.StringValue(u.Phone),
-		Roles:           roles,
-		AccessExpiresAt: keepInstant(prior.AccessExpiresAt, u.AccessExpiresAt),
-		Status:          types.StringValue(u.Status),
-	}, diags
+	d, diags := userDataFromAPI(ctx, &u)
+	return rosterUserModel{ID: d.ID, FirstName: d.FirstName, LastName: d.LastName, Phone: d.Phone, Roles: d.Roles,
+		AccessExpiresAt: keepInstant(prior.AccessExpiresAt, u.AccessExpiresAt), Status: d.Status}, diags
 }
 
 // Kinds of change of one person.

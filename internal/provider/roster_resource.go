@@ -92,11 +92,7 @@ func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"so the next plan shows only what is still to do. Destroying the roster removes every person in it with a soft delete.",
 		MarkdownDescription: rosterDocs,
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "The roster's id: its partner's id.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":         setOnCreate("The roster's id: its partner's id."),
 			"partner_id": partnerIDArgument("the people belong to", "roster (removing its people from the old partner)"),
 			"exclusive": schema.BoolAttribute{
 				Optional: true,
@@ -120,29 +116,10 @@ func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"two keys that are the same login are an error. Changing a key (other than in how it is written) removes that person and adds another. " +
 					"A person removed in the portal by hand is planned back; a role, name or phone changed by hand shows as that person changing.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"id": schema.StringAttribute{
-						Computed:      true,
-						Description:   "The user's id, such as `usr_0123abcd`.",
-						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-					},
-					"first_name": schema.StringAttribute{
-						Optional:      true,
-						Computed:      true,
-						Description:   "Given name. Left as the portal has it when not set.",
-						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-					},
-					"last_name": schema.StringAttribute{
-						Optional:      true,
-						Computed:      true,
-						Description:   "Family name. Left as the portal has it when not set.",
-						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-					},
-					"phone": schema.StringAttribute{
-						Optional:      true,
-						Computed:      true,
-						Description:   "Phone number in E.164 form, such as `+14155550123`. `\"\"` clears it. Left as the portal has it when not set.",
-						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-					},
+					"id":         setOnCreate("The user's id, such as `usr_0123abcd`."),
+					"first_name": leftWhenUnset("Given name. Left as the portal has it when not set."),
+					"last_name":  leftWhenUnset("Family name. Left as the portal has it when not set."),
+					"phone":      leftWhenUnset("Phone number in E.164 form, such as `+14155550123`. `\"\"` clears it. Left as the portal has it when not set."),
 					"roles": schema.SetAttribute{
 						ElementType: types.StringType,
 						Optional:    true,
@@ -203,7 +180,7 @@ func (r *rosterResource) ValidateConfig(ctx context.Context, req resource.Valida
 	if resp.Diagnostics.HasError() || users.IsNull() || users.IsUnknown() {
 		return
 	}
-	resp.Diagnostics.Append(checkRosterKeys(mapKeys(users))...)
+	resp.Diagnostics.Append(checkRosterKeys(sortedKeys(users.Elements()))...)
 	people, d := rosterElements(ctx, users)
 	resp.Diagnostics.Append(d...)
 	for _, key := range sortedKeys(people) {
@@ -272,16 +249,8 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	var plan, state rosterModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	creating := req.State.Raw.IsNull()
-	if !creating {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if creating && !r.data.planPartner(ctx, &plan.PartnerID, "roster", &resp.Diagnostics) {
+	plan, state, creating := planAndState[rosterModel](ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || creating && !r.data.planPartner(ctx, &plan.PartnerID, "roster", &resp.Diagnostics) {
 		return
 	}
 	if !plan.PartnerID.IsUnknown() {
@@ -478,10 +447,7 @@ func (r *rosterResource) checkElement(ctx context.Context, pid, key string, el, 
 }
 
 func (r *rosterResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan rosterModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	planned, d := rosterElements(ctx, plan.Users)
-	resp.Diagnostics.Append(d...)
+	plan, planned := readRoster(ctx, req.Plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -493,10 +459,7 @@ func (r *rosterResource) Create(ctx context.Context, req resource.CreateRequest,
 }
 
 func (r *rosterResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state rosterModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	prior, d := rosterElements(ctx, state.Users)
-	resp.Diagnostics.Append(d...)
+	state, prior := readRoster(ctx, req.State, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -522,13 +485,8 @@ func (r *rosterResource) Read(ctx context.Context, req resource.ReadRequest, res
 }
 
 func (r *rosterResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state rosterModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	planned, d := rosterElements(ctx, plan.Users)
-	resp.Diagnostics.Append(d...)
-	prior, d := rosterElements(ctx, state.Users)
-	resp.Diagnostics.Append(d...)
+	plan, planned := readRoster(ctx, req.Plan, &resp.Diagnostics)
+	_, prior := readRoster(ctx, req.State, &resp.Diagnostics)
 	versions, d := privateVersions(ctx, req.Private)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -541,10 +499,7 @@ func (r *rosterResource) Update(ctx context.Context, req resource.UpdateRequest,
 // Delete removes every person of the roster. Those whose removal fails stay
 // in state, with the error.
 func (r *rosterResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state rosterModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	prior, d := rosterElements(ctx, state.Users)
-	resp.Diagnostics.Append(d...)
+	state, prior := readRoster(ctx, req.State, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -613,6 +568,20 @@ func privateVersions(ctx context.Context, p privateGetter) (map[string]int64, di
 		versions = map[string]int64{}
 	}
 	return versions, diags
+}
+
+// modelGetter is the Plan or State a model is read from.
+type modelGetter interface {
+	Get(context.Context, any) diag.Diagnostics
+}
+
+// readRoster reads a roster and its people from a plan or state.
+func readRoster(ctx context.Context, from modelGetter, diags *diag.Diagnostics) (rosterModel, map[string]rosterUserModel) {
+	var m rosterModel
+	diags.Append(from.Get(ctx, &m)...)
+	people, d := rosterElements(ctx, m.Users)
+	diags.Append(d...)
+	return m, people
 }
 
 // rosterElements reads users into a map; null or unknown is empty. It
@@ -710,15 +679,6 @@ func sameInstantValue(a, b types.String) bool {
 		return a.IsNull() && b.IsNull()
 	}
 	return sameInstant.same(a.ValueString(), b.ValueString())
-}
-
-func mapKeys(m types.Map) []string {
-	keys := make([]string, 0, len(m.Elements()))
-	for k := range m.Elements() {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func sortedKeys[V any](m map[string]V) []string {
