@@ -22,12 +22,17 @@ type Results struct {
 	Sizes       []SizeResult       `json:"sizes"`
 	ForEach     string             `json:"for_each"`
 	RateLimited *RateLimitedResult `json:"rate_limited,omitempty"`
-	Targets     []Target           `json:"targets"`
+	// Roster is portal_partner_roster at each of -roster-sizes: one
+	// resource holding all N people.
+	Roster []RosterResult `json:"roster,omitempty"`
+	// RateLimitedRoster is a roster's apply against a rate-limited portald.
+	RateLimitedRoster *RateLimitedResult `json:"rate_limited_roster,omitempty"`
+	Targets           []Target           `json:"targets"`
 	// Incomplete is why the run stopped early; empty for a whole run.
 	Incomplete string `json:"incomplete,omitempty"`
 }
 
-// SizeResult holds the three steps at one N, for the provider, the floor
+// SizeResult holds the four steps at one N, for the provider, the floor
 // and the stack floor.
 type SizeResult struct {
 	N int `json:"n"`
@@ -42,8 +47,20 @@ type SizeResult struct {
 	StackFloor []StepResult `json:"stack_floor,omitempty"`
 }
 
+// RosterResult holds the four steps at one N for one portal_partner_roster
+// of N people.
+type RosterResult struct {
+	N int `json:"n"`
+	// Changed is how many people got a role by hand before the drift plan.
+	Changed int          `json:"changed"`
+	Steps   []StepResult `json:"steps"`
+}
+
 // RateLimitedResult is the apply against a rate-limited portald.
 type RateLimitedResult struct {
+	// Kind is what was applied: kindOurs (N portal_partner_user) or
+	// kindRoster (one roster of N people).
+	Kind            string  `json:"kind,omitempty"`
 	N               int     `json:"n"`
 	RateLimit       float64 `json:"rate_limit_per_second"`
 	Seconds         float64 `json:"seconds"`
@@ -105,8 +122,10 @@ func (b *bench) all(ctx context.Context) (*Results, error) {
 	return res, err
 }
 
-// measure fills res in, size by size; a size cut short is kept with the
-// steps it finished.
+// measure fills res in: the per-user sizes, the two rate-limited runs,
+// then the roster's sizes (last, since the largest roster takes longest and
+// a time bound reached there loses the least); a size cut short is kept
+// with the steps it finished.
 func (b *bench) measure(ctx context.Context, res *Results) error {
 	for _, n := range b.opts.sizes {
 		sr, err := b.size(ctx, n)
@@ -118,17 +137,54 @@ func (b *bench) measure(ctx context.Context, res *Results) error {
 		}
 	}
 	if n := b.opts.rateLimitedN; n > 0 {
-		rl, err := b.rateLimited(ctx, n)
+		rl, err := b.rateLimited(ctx, n, kindOurs)
 		if err != nil {
 			return fmt.Errorf("rate-limited run, N=%d: %w", n, err)
 		}
 		res.RateLimited = rl
 	}
+	if n := b.opts.rateLimitedRosterN; n > 0 {
+		rl, err := b.rateLimited(ctx, n, kindRoster)
+		if err != nil {
+			return fmt.Errorf("rate-limited roster run, N=%d: %w", n, err)
+		}
+		res.RateLimitedRoster = rl
+	}
+	for _, n := range b.opts.rosterSizes {
+		rr, err := b.roster(ctx, n)
+		if len(rr.Steps) > 0 {
+			res.Roster = append(res.Roster, rr)
+		}
+		if err != nil {
+			return fmt.Errorf("roster at N=%d: %w", n, err)
+		}
+	}
 	return nil
 }
 
-// size runs the three steps at N for the provider, then for the floor,
-// each in a fresh temporary folder.
+// roster runs the four steps with one portal_partner_roster of N people
+// against a fresh portald, in a fresh temporary folder.
+func (b *bench) roster(ctx context.Context, n int) (RosterResult, error) {
+	rr := RosterResult{N: n, Changed: changedAt(n)}
+	tmp, err := os.MkdirTemp("", fmt.Sprintf("portal-bench-roster-%d-", n))
+	if err != nil {
+		return rr, err
+	}
+	defer os.RemoveAll(tmp)
+	pd, ws, err := b.oursWorkspace(ctx, tmp, n, 0, kindRoster)
+	if err != nil {
+		return rr, err
+	}
+	defer pd.stop()
+	handChange := func(ctx context.Context) error {
+		return pd.grantByHand(ctx, userEmails(rr.Changed), "read_only")
+	}
+	rr.Steps, err = ws.runAll(ctx, n, benchSteps(b.opts.parallelism, handChange))
+	return rr, err
+}
+
+// size runs the four steps at N for the provider, then for the floor and
+// the stack floor, each in a fresh temporary folder.
 func (b *bench) size(ctx context.Context, n int) (SizeResult, error) {
 	sr := SizeResult{N: n, Changed: changedAt(n)}
 	tmp, err := os.MkdirTemp("", fmt.Sprintf("portal-bench-%d-", n))
@@ -149,10 +205,10 @@ func (b *bench) size(ctx context.Context, n int) (SizeResult, error) {
 	return sr, nil
 }
 
-// ours runs the three steps with N users against a fresh portald, which is
+// ours runs the four steps with N users against a fresh portald, which is
 // stopped before ours returns.
 func (b *bench) ours(ctx context.Context, tmp string, n, changed int) ([]StepResult, error) {
-	pd, ws, err := b.oursWorkspace(ctx, tmp, n, 0)
+	pd, ws, err := b.oursWorkspace(ctx, tmp, n, 0, kindOurs)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +219,7 @@ func (b *bench) ours(ctx context.Context, tmp string, n, changed int) ([]StepRes
 	return ws.runAll(ctx, n, benchSteps(b.opts.parallelism, handChange))
 }
 
-// floor runs the three steps with N terraform_data resources; the change
+// floor runs the four steps with N terraform_data resources; the change
 // before the drift plan is a configuration edit.
 func (b *bench) floor(ctx context.Context, dir string, n, changed int) ([]StepResult, error) {
 	ws, err := newWorkspace(dir, kindFloor, b.terraform, floorCLIConfig(), floorConfig(n, 0, b.opts.forEach), nil)
@@ -174,7 +230,7 @@ func (b *bench) floor(ctx context.Context, dir string, n, changed int) ([]StepRe
 	return ws.runAll(ctx, n, benchSteps(b.opts.parallelism, edit))
 }
 
-// stackFloor runs the three steps with N portal_partner_user resources
+// stackFloor runs the four steps with N portal_partner_user resources
 // served by the stack floor's provider; the change before the drift plan is
 // a configuration edit, as for the floor.
 func (b *bench) stackFloor(ctx context.Context, dir string, n, changed int) ([]StepResult, error) {
@@ -187,13 +243,18 @@ func (b *bench) stackFloor(ctx context.Context, dir string, n, changed int) ([]S
 }
 
 // oursWorkspace starts a portald (rate-limited when rps > 0) under tmp and
-// prepares a workspace of N users against it. The caller stops portald.
-func (b *bench) oursWorkspace(ctx context.Context, tmp string, n int, rps float64) (*portald, *workspace, error) {
+// prepares a workspace of N people against it: N portal_partner_user
+// (kindOurs) or one roster of N (kindRoster). The caller stops portald.
+func (b *bench) oursWorkspace(ctx context.Context, tmp string, n int, rps float64, kind string) (*portald, *workspace, error) {
 	pd, err := startPortald(ctx, filepath.Join(b.bin, "portald"), filepath.Join(tmp, "portald"), rps)
 	if err != nil {
 		return nil, nil, err
 	}
-	ws, err := newWorkspace(filepath.Join(tmp, "ours"), kindOurs, b.terraform, devOverridesCLIConfig(b.bin), usersConfig(n, 0, b.opts.forEach), pd)
+	mainTF := usersConfig(n, 0, b.opts.forEach)
+	if kind == kindRoster {
+		mainTF = rosterConfig(n)
+	}
+	ws, err := newWorkspace(filepath.Join(tmp, "ours"), kind, b.terraform, devOverridesCLIConfig(b.bin), mainTF, pd)
 	if err != nil {
 		pd.stop()
 		return nil, nil, err
@@ -201,22 +262,23 @@ func (b *bench) oursWorkspace(ctx context.Context, tmp string, n int, rps float6
 	return pd, ws, nil
 }
 
-// rateLimited applies N users against a portald limited to rateLimit
-// requests per second per token. A failed apply is recorded, not fatal.
-func (b *bench) rateLimited(ctx context.Context, n int) (*RateLimitedResult, error) {
+// rateLimited applies N people (as kind: kindOurs or kindRoster) against a
+// portald limited to rateLimit requests per second per token. A failed
+// apply is recorded, not fatal.
+func (b *bench) rateLimited(ctx context.Context, n int, kind string) (*RateLimitedResult, error) {
 	tmp, err := os.MkdirTemp("", fmt.Sprintf("portal-bench-rl-%d-", n))
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	pd, ws, err := b.oursWorkspace(ctx, tmp, n, rateLimit)
+	pd, ws, err := b.oursWorkspace(ctx, tmp, n, rateLimit, kind)
 	if err != nil {
 		return nil, err
 	}
 	defer pd.stop()
 
-	logf("N=%d rate-limited (%d req/s): apply", n, rateLimit)
-	rl := &RateLimitedResult{N: n, RateLimit: rateLimit}
+	logf("N=%d %s rate-limited (%d req/s): apply", n, kind, rateLimit)
+	rl := &RateLimitedResult{Kind: kind, N: n, RateLimit: rateLimit}
 	step, err := ws.run(ctx, benchSteps(b.opts.parallelism, nil)[0])
 	var exit *unexpectedExit
 	switch {
@@ -227,6 +289,7 @@ func (b *bench) rateLimited(ctx context.Context, n int) (*RateLimitedResult, err
 		return nil, err
 	default:
 		rl.Succeeded = true
+		logf("N=%d %s rate-limited: apply took %.2fs", n, kind, step.Seconds)
 	}
 	rl.Seconds, rl.ExitCode, rl.ProviderPeakMB = step.Seconds, step.ExitCode, deref(step.ProviderPeakMB)
 	counts, err := pd.requestCounts(ctx)

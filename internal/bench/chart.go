@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -38,12 +39,16 @@ func chartSVG(res *Results) []byte {
 		ours := series{label: s.name + ": portal_partner_user", color: s.color}
 		floor := series{label: s.name + ": terraform_data (floor)", color: s.color, dash: "6,4"}
 		stack := series{label: s.name + ": stack floor", color: s.color, dash: "2,3"}
+		roster := series{label: s.name + ": portal_partner_roster", color: s.color, dash: "10,3,2,3"}
 		for _, sr := range res.Sizes {
 			ours.add(sr.N, stepOf(sr.Ours, s.step))
 			floor.add(sr.N, stepOf(sr.Floor, s.step))
 			stack.add(sr.N, stepOf(sr.StackFloor, s.step))
 		}
-		for _, l := range []series{ours, floor, stack} {
+		for _, rr := range res.Roster {
+			roster.add(rr.N, stepOf(rr.Steps, s.step))
+		}
+		for _, l := range []series{ours, floor, stack, roster} {
 			if len(l.points) > 0 {
 				lines = append(lines, l)
 			}
@@ -69,7 +74,7 @@ func chartSVG(res *Results) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">
-<title>terraform wall time against N: portal_partner_user beside the terraform_data floor</title>
+<title>terraform wall time against N: portal_partner_user and portal_partner_roster beside the terraform_data floor</title>
 <rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>
 <text x="%d" y="28" font-size="15" font-weight="bold">terraform wall time against N (%s)</text>
 `, chartW, chartH, chartW, chartH, chartW, chartH, plotL, esc(res.StartedAt.Format("2006-01-02")))
@@ -77,9 +82,9 @@ func chartSVG(res *Results) []byte {
 		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#dddddd"/>`+"\n", plotL, y(v), plotR, y(v))
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", plotL-8, y(v)+4, esc(trimFloat(v)))
 	}
-	for _, sr := range res.Sizes {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#dddddd"/>`+"\n", x(float64(sr.N)), plotT, x(float64(sr.N)), plotB)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x(float64(sr.N)), plotB+18, esc(thousands(sr.N)))
+	for _, n := range chartSizes(res) {
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#dddddd"/>`+"\n", x(float64(n)), plotT, x(float64(n)), plotB)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x(float64(n)), plotB+18, esc(thousands(n)))
 	}
 	fmt.Fprintf(&b, `<polyline points="%d,%d %d,%d %d,%d" fill="none" stroke="#000000"/>`+"\n", plotL, plotT, plotL, plotB, plotR, plotB)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">N, resources (log scale)</text>`+"\n", (plotL+plotR)/2, plotB+42)
@@ -104,6 +109,20 @@ func chartSVG(res *Results) []byte {
 	}
 	b.WriteString("</svg>\n")
 	return []byte(b.String())
+}
+
+// chartSizes are the values of N measured, per user or roster, ascending
+// and once each.
+func chartSizes(res *Results) []int {
+	var ns []int
+	for _, sr := range res.Sizes {
+		ns = append(ns, sr.N)
+	}
+	for _, rr := range res.Roster {
+		ns = append(ns, rr.N)
+	}
+	slices.Sort(ns)
+	return slices.Compact(ns)
 }
 
 // niceStep rounds raw up to 1, 2 or 5 times a power of ten.

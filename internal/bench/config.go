@@ -62,6 +62,27 @@ resource "portal_partner_user" "u" {
 `
 }
 
+// rosterConfig is one portal_partner_roster of the same N people, each a
+// member, as usersConfig has them. Its users map is built from a list, not
+// from local.emails: a roster has no for_each, so the map's shape is only
+// the resource's argument.
+func rosterConfig(n int) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    portal = { source = "partnerportal/portal" }
+  }
+}
+
+resource "portal_partner_roster" "team" {
+  users = { for e in flatten([
+    for b in range(ceil(%[1]d / 1000)) : [
+      for i in range(b * 1000, min(%[1]d, b * 1000 + 1000)) : format("user%%05d@bench.example", i)
+    ]
+  ]) : e => { roles = ["member"] } }
+}
+`, n)
+}
+
 // floorConfig is N terraform_data resources over the same keys; the first
 // `changed` of them get input "changed" (the floor's 1% change).
 func floorConfig(n, changed int, forEach string) string {

@@ -1,16 +1,19 @@
 // Command bench measures the provider against Terraform's own floor.
 //
 // For each size N it runs the real terraform binary against a fresh portald
-// and times three steps: an apply that creates N portal_partner_user
-// resources, a no-op plan, and a plan after 1% of the users had a role
-// granted by hand. It runs the same three steps with N terraform_data
-// resources (the floor: Terraform's own cost, no provider, no network), and
+// and times four steps: an apply that creates N portal_partner_user
+// resources, a no-op plan, a plan after 1% of the users had a role granted
+// by hand, and the apply of that change. It runs the same steps with N
+// terraform_data resources (the floor: Terraform's own cost, no provider,
+// no network) and with a provider that does no work (the stack floor), and
 // reports wall time, the provider's peak memory, the HTTP requests portald
-// counted, and the ratio to the floor. An optional last run applies users
-// against a rate-limited portald.
+// counted, and the ratio to the floor. The same four steps run with one
+// portal_partner_roster holding all N people (-roster-sizes). Optional runs
+// apply users, and a roster, against a rate-limited portald.
 //
-//	make build && go run ./internal/bench [-sizes 100,1000,5000] [-out internal/bench/results]
-//	    [-rate-limited 1000] [-parallelism 10] [-timeout 40m] [-benchmarks-md BENCHMARKS.md] [-for-each map]
+//	make build && go run ./internal/bench [-sizes 100,1000,5000] [-roster-sizes 100,1000,5000,20000]
+//	    [-out internal/bench/results] [-rate-limited 1000] [-rate-limited-roster 5000] [-parallelism 10]
+//	    [-timeout 75m] [-benchmarks-md BENCHMARKS.md] [-for-each map]
 //
 // It writes results.json, results.md and chart.svg into OUT/<UTC timestamp>/
 // and the latest results into BENCHMARKS.md. It measures; it asserts
@@ -35,13 +38,16 @@ import (
 // options are the command-line flags.
 type options struct {
 	sizes        []int
+	rosterSizes  []int
 	out          string
 	rateLimitedN int
-	parallelism  int
-	timeout      time.Duration
-	benchmarksMD string
-	forEach      string // forEachMap or forEachSet
-	repo         string // repository root: bin/ and the default paths hang off it
+	// rateLimitedRosterN is the roster's rate-limited apply; 0 skips it.
+	rateLimitedRosterN int
+	parallelism        int
+	timeout            time.Duration
+	benchmarksMD       string
+	forEach            string // forEachMap or forEachSet
+	repo               string // repository root: bin/ and the default paths hang off it
 }
 
 func main() {
@@ -70,7 +76,7 @@ func run(args []string) error {
 	// A run cut short (a step failed, the time bound) still writes what it
 	// measured, marked incomplete, before reporting the failure.
 	res, runErr := b.all(ctx)
-	if len(res.Sizes) == 0 && res.RateLimited == nil {
+	if len(res.Sizes) == 0 && res.RateLimited == nil && len(res.Roster) == 0 && res.RateLimitedRoster == nil {
 		return runErr
 	}
 	dir, err := writeResults(res, opts)
@@ -84,28 +90,30 @@ func run(args []string) error {
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	sizes := fs.String("sizes", "100,1000,5000", "comma-separated numbers of users (and terraform_data resources) to measure")
+	sizes := fs.String("sizes", "100,1000,5000", "comma-separated numbers of portal_partner_user (and terraform_data, stack floor) resources to measure; empty for none")
+	rosterSizes := fs.String("roster-sizes", "100,1000,5000,20000", "comma-separated numbers of people in one portal_partner_roster to measure; empty for none")
 	fs.StringVar(&o.out, "out", "internal/bench/results", "folder that receives one <UTC timestamp>/ folder per run")
 	fs.IntVar(&o.rateLimitedN, "rate-limited", 1000, "users applied against portald limited to 20 requests per second; 0 skips that run")
+	fs.IntVar(&o.rateLimitedRosterN, "rate-limited-roster", 5000, "people of one roster applied against portald limited to 20 requests per second; 0 skips that run")
 	fs.IntVar(&o.parallelism, "parallelism", 10, "terraform -parallelism")
 	fs.DurationVar(&o.timeout, "timeout", 75*time.Minute, "bound on the whole run")
 	fs.StringVar(&o.benchmarksMD, "benchmarks-md", "BENCHMARKS.md", "file that shows the latest results (relative to the repository root); empty skips it")
-	fs.StringVar(&o.forEach, "for-each", forEachMap, "shape of for_each in both configurations: map (email => email) or set (toset of the emails, far slower in Terraform itself)")
+	fs.StringVar(&o.forEach, "for-each", forEachMap, "shape of for_each in the per-user configurations: map (email => email) or set (toset of the emails, far slower in Terraform itself)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if o.forEach != forEachMap && o.forEach != forEachSet {
 		return o, fmt.Errorf("-for-each: %q is neither %s nor %s", o.forEach, forEachMap, forEachSet)
 	}
-	for f := range strings.SplitSeq(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return o, fmt.Errorf("-sizes: %q is not a positive number", f)
-		}
-		o.sizes = append(o.sizes, n)
+	var err error
+	if o.sizes, err = parseSizes("-sizes", *sizes); err != nil {
+		return o, err
 	}
-	if o.parallelism < 1 || o.rateLimitedN < 0 || o.timeout <= 0 {
-		return o, errors.New("-parallelism and -timeout must be positive, -rate-limited not negative")
+	if o.rosterSizes, err = parseSizes("-roster-sizes", *rosterSizes); err != nil {
+		return o, err
+	}
+	if o.parallelism < 1 || o.rateLimitedN < 0 || o.rateLimitedRosterN < 0 || o.timeout <= 0 {
+		return o, errors.New("-parallelism and -timeout must be positive, -rate-limited and -rate-limited-roster not negative")
 	}
 	root, err := repoRoot()
 	if err != nil {
@@ -119,6 +127,23 @@ func parseFlags(args []string) (options, error) {
 		o.benchmarksMD = filepath.Join(root, o.benchmarksMD)
 	}
 	return o, nil
+}
+
+// parseSizes parses a comma-separated list of positive numbers; an empty
+// list is none.
+func parseSizes(flagName, list string) ([]int, error) {
+	var out []int
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	for f := range strings.SplitSeq(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: %q is not a positive number", flagName, f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // repoRoot is the nearest folder at or above the working directory that

@@ -80,16 +80,18 @@ takes above ` + "`terraform_data`" + ` is the cost of an external provider and o
 attributes to Terraform and the framework; what ours takes above the stack floor is the provider's own.
 
 ` + "```sh" + `
-make bench   # make build, then go run ./internal/bench (about 25 minutes on 2 CPUs)
-go run ./internal/bench -sizes 100,1000 -rate-limited 0   # a quicker run, after make build
+make bench   # make build, then go run ./internal/bench (over an hour on 2 CPUs)
+go run ./internal/bench -sizes 100,1000 -roster-sizes 100,1000,5000 -rate-limited 0 -rate-limited-roster 0   # quicker, after make build
 ` + "```" + `
 
 At each N: ` + "`terraform apply`" + ` creating N resources, a no-op ` + "`terraform plan -detailed-exitcode`" + `
-(exit 0), and a plan after 1% of the objects changed (exit 2): for ` + "`portal_partner_user`" + `,
-max(1, N/100) users granted ` + "`read_only`" + ` by hand through the API; for the floor, as many
-` + "`terraform_data`" + ` inputs edited in the configuration; for the stack floor, as many users' roles
-edited in the configuration. Every N gets a fresh portald and fresh
-folders. Wall time is the terraform command's; HTTP requests are what portald's ` + "`/metrics`" + `
+(exit 0), a plan after 1% of the objects changed (exit 2), and the apply of that change: for
+` + "`portal_partner_user`" + `, max(1, N/100) users granted ` + "`read_only`" + ` by hand through the API; for the
+floor, as many ` + "`terraform_data`" + ` inputs edited in the configuration; for the stack floor, as many
+users' roles edited in the configuration. The fourth configuration, ` + "`portal_partner_roster`" + `, is one
+resource holding all N people (` + "`-roster-sizes`" + `, up to 20,000 while the per-user ones stop at 5,000),
+written through the users batch route, with the same four steps and the same hand change. Every N
+gets a fresh portald and fresh folders. Wall time is the terraform command's; HTTP requests are what portald's ` + "`/metrics`" + `
 counted during the step; peak memory is the provider process's VmHWM, polled every 50 ms.
 All three configurations use ` + "`for_each`" + ` over a map from each email to itself; ` + "`-for-each set`" + ` uses
 ` + "`toset()`" + ` of the emails instead, as the issue wrote it, but Terraform 1.11 evaluates a resource's
@@ -141,24 +143,77 @@ func resultsBody(res *Results) string {
 		first, _, _ := strings.Cut(res.Incomplete, "\n")
 		fmt.Fprintf(&b, "**Incomplete run**, stopped early: %s\n\n", first)
 	}
-	fmt.Fprintf(&b, "for_each over a %s of N emails. Seconds are wall time; ratio is ours over the floor (`terraform_data`); "+
+	fmt.Fprintf(&b, "Per-user configurations: for_each over a %s of N emails. Seconds are wall time; ratio is ours over the floor (`terraform_data`); "+
 		"the stack floor is `portal_partner_user` served by a provider on the same plugin stack that does no work.\n\n", res.ForEach)
 	budget := column{"budget N/100+10", true, func(r row) string { return fmt.Sprint(requestBudget(r.n)) }}
 	changed := column{"changed", true, func(r row) string { return fmt.Sprint(changedAt(r.n)) }}
-	stepTable(&b, res, stepApply, "Apply (create all)")
-	stepTable(&b, res, stepNoop, "No-op plan", budget)
-	stepTable(&b, res, stepDrift, "Plan after 1% changed by hand (floors: by config edit)", changed)
-	if rl := res.RateLimited; rl != nil {
-		fmt.Fprintf(&b, "### Apply against portald limited to %g requests per second per token\n\n", rl.RateLimit)
-		b.WriteString("| N | s | result | exit code | HTTP requests | 429 answers | provider peak MB |\n|---:|---:|---|---:|---:|---:|---:|\n")
-		fmt.Fprintf(&b, "| %d | %.1f | %s | %d | %d | %d | %s |\n\n", rl.N, rl.Seconds, okWord(rl.Succeeded), rl.ExitCode,
-			rl.HTTPRequests, rl.TooManyRequests, mb(&rl.ProviderPeakMB))
+	if len(res.Sizes) > 0 {
+		stepTable(&b, res, stepApply, "Apply (create all)")
+		stepTable(&b, res, stepNoop, "No-op plan", budget)
+		stepTable(&b, res, stepDrift, "Plan after 1% changed by hand (floors: by config edit)", changed)
+		stepTable(&b, res, stepDriftApply, "Apply of that 1% change", changed)
+	}
+	rosterTable(&b, res)
+	if rls := rateLimitedRuns(res); len(rls) > 0 {
+		fmt.Fprintf(&b, "### Apply against portald limited to %g requests per second per token\n\n", rls[0].RateLimit)
+		b.WriteString("| configuration | N | s | result | exit code | HTTP requests | 429 answers | provider peak MB |\n|---|---:|---:|---|---:|---:|---:|---:|\n")
+		for _, rl := range rls {
+			fmt.Fprintf(&b, "| %s | %d | %.1f | %s | %d | %d | %d | %s |\n", kindName(rl.Kind), rl.N, rl.Seconds, okWord(rl.Succeeded), rl.ExitCode,
+				rl.HTTPRequests, rl.TooManyRequests, mb(&rl.ProviderPeakMB))
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString("### Targets\n\n| target | measured | result |\n|---|---|---|\n")
 	for _, t := range res.Targets {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Goal, t.Measured, t.Status)
 	}
 	return b.String()
+}
+
+// rateLimitedRuns are the rate-limited runs measured: per user, then roster.
+func rateLimitedRuns(res *Results) []*RateLimitedResult {
+	var out []*RateLimitedResult
+	for _, rl := range []*RateLimitedResult{res.RateLimited, res.RateLimitedRoster} {
+		if rl != nil {
+			out = append(out, rl)
+		}
+	}
+	return out
+}
+
+// kindName names a rate-limited run's configuration; runs written before
+// the roster existed have no kind and were portal_partner_user.
+func kindName(kind string) string {
+	if kind == "" {
+		return kindOurs
+	}
+	return kind
+}
+
+// rosterTable writes portal_partner_roster's table: one row per N with the
+// four steps' wall time, HTTP requests and the provider's peak memory.
+func rosterTable(b *strings.Builder, res *Results) {
+	if len(res.Roster) == 0 {
+		return
+	}
+	b.WriteString("### portal_partner_roster: one resource holding all N people\n\n")
+	b.WriteString("Each person `roles = [\"member\"]`, as the per-user configuration; the 1% is max(1, N/100) people granted `read_only` by hand " +
+		"through the API, and the apply of the change puts their roles back. Requests are apply / no-op plan / plan after 1% / apply of the change.\n\n")
+	b.WriteString("| N | apply s | no-op plan s | plan after 1% s | apply of the change s | changed | HTTP requests | provider peak MB |\n" +
+		"|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, rr := range res.Roster {
+		var reqs []string
+		cells := []string{fmt.Sprint(rr.N)}
+		for _, step := range []string{stepApply, stepNoop, stepDrift, stepDriftApply} {
+			s := stepOf(rr.Steps, step)
+			cells = append(cells, seconds(s))
+			reqs = append(reqs, count(s.HTTPRequests))
+		}
+		peak := maxPeakMB(rr.Steps)
+		cells = append(cells, fmt.Sprint(rr.Changed), strings.Join(reqs, " / "), mb(&peak))
+		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
+	}
+	b.WriteString("\n")
 }
 
 // stepTable writes one step's table: N, our time and the floor's, their

@@ -14,11 +14,12 @@ import (
 	"time"
 )
 
-// The three steps measured at every N, by name.
+// The steps measured at every N, by name.
 const (
-	stepApply = "apply"
-	stepNoop  = "noop_plan"
-	stepDrift = "drift_plan"
+	stepApply      = "apply"
+	stepNoop       = "noop_plan"
+	stepDrift      = "drift_plan"
+	stepDriftApply = "drift_apply" // the apply of the 1% change the drift plan found
 )
 
 // StepResult is one timed terraform command.
@@ -39,6 +40,7 @@ const (
 	kindOurs       = "portal_partner_user"
 	kindFloor      = "terraform_data"
 	kindStackFloor = "stack floor"
+	kindRoster     = "portal_partner_roster"
 )
 
 // stepSpec is a terraform command to time. prepare, when set, runs before
@@ -50,16 +52,19 @@ type stepSpec struct {
 	prepare  func(context.Context) error
 }
 
-// benchSteps are the three steps: apply (create all), a no-op plan that
-// must find nothing to do, and a plan after prepareDrift changed 1% of the
-// objects, which must find the change (exit code 2 with -detailed-exitcode).
+// benchSteps are the four steps: apply (create all), a no-op plan that
+// must find nothing to do, a plan after prepareDrift changed 1% of the
+// objects, which must find the change (exit code 2 with -detailed-exitcode),
+// and the apply of that change.
 func benchSteps(parallelism int, prepareDrift func(context.Context) error) []stepSpec {
 	common := []string{"-input=false", "-no-color", "-parallelism=" + strconv.Itoa(parallelism)}
 	plan := append([]string{"plan", "-detailed-exitcode"}, common...)
+	apply := append([]string{"apply", "-auto-approve"}, common...)
 	return []stepSpec{
-		{name: stepApply, args: append([]string{"apply", "-auto-approve"}, common...)},
+		{name: stepApply, args: apply},
 		{name: stepNoop, args: plan},
 		{name: stepDrift, args: plan, wantExit: 2, prepare: prepareDrift},
+		{name: stepDriftApply, args: apply},
 	}
 }
 
