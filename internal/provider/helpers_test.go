@@ -66,6 +66,17 @@ func (a *acc) user(email string, roles ...string) *api.User {
 	return a.createUser(api.UserCreate{Email: email, Roles: roles})
 }
 
+// removedUser creates a user outside Terraform and removes it (a soft
+// delete), as someone would in the portal.
+func (a *acc) removedUser(email string, roles ...string) *api.User {
+	a.t.Helper()
+	u := a.user(email, roles...)
+	if err := a.client.Users.Delete(context.Background(), a.PartnerID, u.ID, 0); err != nil {
+		a.t.Fatalf("remove %s by hand: %v", email, err)
+	}
+	return u
+}
+
 // createUser is user with more than an email and roles.
 func (a *acc) createUser(c api.UserCreate) *api.User {
 	a.t.Helper()

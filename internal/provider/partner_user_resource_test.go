@@ -258,10 +258,7 @@ func TestAccUser_emailSpellingIsNotAChange(t *testing.T) {
 
 func TestAccUser_restoreIfDeleted(t *testing.T) {
 	a := newAcc(t)
-	old := a.user("back@acme.test", api.RoleReadOnly)
-	if err := a.client.Users.Delete(context.Background(), a.PartnerID, old.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	old := a.removedUser("back@acme.test", api.RoleReadOnly)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6,
 		CheckDestroy:             a.checkUsersRemoved,

@@ -64,19 +64,15 @@ resource "portal_partner_user" "bulk" {
 }
 
 // checkBulkUsers: state and server agree on count users @bulk.test, each
-// created exactly once (one user.created audit event per address).
+// created exactly once (bulkUsers).
 func (a *acc) checkBulkUsers(s *terraform.State, count int) error {
-	ctx := context.Background()
-	all, err := a.client.Users.ListAll(ctx, a.PartnerID, api.UserListOptions{EmailDomain: "bulk.test", IncludeDeleted: true})
+	all, err := a.bulkUsers(count)
 	if err != nil {
 		return err
 	}
 	byID := map[string]api.User{}
 	for _, u := range all {
 		byID[u.ID] = u
-	}
-	if len(all) != count {
-		return fmt.Errorf("%d users @bulk.test on the server, want %d", len(all), count)
 	}
 	inState := 0
 	for addr, rs := range s.RootModule().Resources {
@@ -92,9 +88,24 @@ func (a *acc) checkBulkUsers(s *terraform.State, count int) error {
 	if inState != count {
 		return fmt.Errorf("%d users in state, want %d", inState, count)
 	}
+	return nil
+}
+
+// bulkUsers are the users @bulk.test on the server, removed ones too: an
+// error unless there are count of them, each created exactly once (one
+// user.created audit event per address).
+func (a *acc) bulkUsers(count int) ([]api.User, error) {
+	ctx := context.Background()
+	all, err := a.client.Users.ListAll(ctx, a.PartnerID, api.UserListOptions{EmailDomain: "bulk.test", IncludeDeleted: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(all) != count {
+		return nil, fmt.Errorf("%d users @bulk.test on the server, want %d", len(all), count)
+	}
 	events, err := a.client.Audit.ListAll(ctx, a.PartnerID, api.AuditListOptions{Action: "user.created"})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	created := map[string]int{}
 	for _, e := range events {
@@ -104,13 +115,13 @@ func (a *acc) checkBulkUsers(s *terraform.State, count int) error {
 	}
 	for email, n := range created {
 		if n != 1 {
-			return fmt.Errorf("%s was created %d times", email, n)
+			return nil, fmt.Errorf("%s was created %d times", email, n)
 		}
 	}
 	if len(created) != count {
-		return fmt.Errorf("%d addresses created, want %d", len(created), count)
+		return nil, fmt.Errorf("%d addresses created, want %d", len(created), count)
 	}
-	return nil
+	return all, nil
 }
 
 // TestAccReliability_noLostUpdate races two writers on one user: between

@@ -35,6 +35,28 @@ func person(t *testing.T, id, first string, roles ...string) rosterUserModel {
 		Roles: set, AccessExpiresAt: types.StringNull(), Status: status}
 }
 
+// members are roster people with the role member, each name as
+// name@acme.example with id usr_<its first letter> and its first name
+// capitalized: "ana" is ana@acme.example, usr_a, Ana.
+func members(t *testing.T, names ...string) map[string]rosterUserModel {
+	t.Helper()
+	out := make(map[string]rosterUserModel, len(names))
+	for _, n := range names {
+		out[n+"@acme.example"] = person(t, "usr_"+n[:1], strings.ToUpper(n[:1])+n[1:], "member")
+	}
+	return out
+}
+
+// planChanges is planRosterChanges, failing t on an error.
+func planChanges(t *testing.T, prior, planned map[string]rosterUserModel, versions map[string]int64) []rosterChange {
+	t.Helper()
+	changes, diags := planRosterChanges(context.Background(), prior, planned, versions)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	return changes
+}
+
 func TestRosterKeys(t *testing.T) {
 	diags := checkRosterKeys([]string{"Ana@Acme.example", "ana@acme.example", "bo@acme.example", "not an email"})
 	if got := len(diags.Errors()); got != 2 {
@@ -55,12 +77,7 @@ func TestRosterKeys(t *testing.T) {
 }
 
 func TestRosterChanges(t *testing.T) {
-	ctx := context.Background()
-	prior := map[string]rosterUserModel{
-		"ana@acme.example": person(t, "usr_a", "Ana", "member"),
-		"bo@acme.example":  person(t, "usr_b", "Bo", "member"),
-		"cy@acme.example":  person(t, "usr_c", "Cy", "member"),
-	}
+	prior := members(t, "ana", "bo", "cy")
 	renamed := prior["ana@acme.example"]
 	changedRoles := prior["bo@acme.example"]
 	changedRoles.Roles = person(t, "", "", "manager").Roles
@@ -69,11 +86,7 @@ func TestRosterChanges(t *testing.T) {
 		"bo@acme.example":  changedRoles,
 		"di@acme.example":  person(t, "", "Di", "read_only"),
 	}
-	versions := map[string]int64{"usr_a": 3, "usr_b": 7, "usr_c": 9}
-	changes, diags := planRosterChanges(ctx, prior, planned, versions)
-	if diags.HasError() {
-		t.Fatal(diags)
-	}
+	changes := planChanges(t, prior, planned, map[string]int64{"usr_a": 3, "usr_b": 7, "usr_c": 9})
 	var got []string
 	for _, c := range changes {
 		got = append(got, fmt.Sprintf("%s %s %s v%d", c.kind, c.key, c.op.UserID, c.op.Version))
@@ -95,12 +108,7 @@ func TestRosterChanges(t *testing.T) {
 
 func TestRosterStateKeepsWhatSucceeded(t *testing.T) {
 	ctx := context.Background()
-	prior := map[string]rosterUserModel{
-		"bo@acme.example": person(t, "usr_b", "Bo", "member"),
-		"cy@acme.example": person(t, "usr_c", "Cy", "member"),
-		"ed@acme.example": person(t, "usr_e", "Ed", "member"),
-		"fa@acme.example": person(t, "usr_f", "Fa", "member"),
-	}
+	prior := members(t, "bo", "cy", "ed", "fa")
 	bo := prior["bo@acme.example"]
 	bo.FirstName = types.StringValue("Bob")
 	fa := prior["fa@acme.example"]
@@ -112,10 +120,7 @@ func TestRosterStateKeepsWhatSucceeded(t *testing.T) {
 		"gu@acme.example": person(t, "", "Gu", "owner"), // create fails: absent
 	}
 	versions := map[string]int64{"usr_b": 2, "usr_c": 2, "usr_e": 2, "usr_f": 2}
-	changes, diags := planRosterChanges(ctx, prior, planned, versions)
-	if diags.HasError() {
-		t.Fatal(diags)
-	}
+	changes := planChanges(t, prior, planned, versions)
 	kinds := map[string]string{}
 	for _, c := range changes {
 		kinds[c.key] = c.kind
@@ -188,11 +193,7 @@ func TestRosterStateKeepsWhatSucceeded(t *testing.T) {
 
 func TestRosterRefresh(t *testing.T) {
 	ctx := context.Background()
-	prior := map[string]rosterUserModel{
-		"ana@acme.example": person(t, "usr_a", "Ana", "member"),
-		"bo@acme.example":  person(t, "usr_b", "Bo", "member"),
-		"cy@acme.example":  person(t, "usr_c", "Cy", "member"),
-	}
+	prior := members(t, "ana", "bo", "cy")
 	users := map[string]api.User{
 		"usr_a": {ID: "usr_a", Email: "ana@acme.example", FirstName: "Ana", Roles: []string{"manager"}, Status: api.UserActive, Version: 4},
 		"usr_b": {ID: "usr_b", Email: "bo@acme.example", Status: api.UserDeleted, Version: 5},
