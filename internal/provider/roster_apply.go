@@ -121,7 +121,11 @@ type rosterChange struct {
 // version read at refresh for each that differs (matched by login, so a key
 // written another way is the same person), a removal for each person no
 // longer planned. People that do not change get no operation.
-func planRosterChanges(ctx context.Context, prior, planned map[string]rosterUserModel, versions map[string]int64) ([]rosterChange, diag.Diagnostics) {
+//
+// adopted holds, by id, the users of the partner that the plan adopts, as
+// the portal has them now: an adopted person is updated only in what the
+// plan changes, and not at all when nothing differs.
+func planRosterChanges(ctx context.Context, prior, planned, adopted map[string]rosterUserModel, versions map[string]int64) ([]rosterChange, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var changes []rosterChange
 	byLogin := loginIndex(prior)
@@ -131,11 +135,20 @@ func planRosterChanges(ctx context.Context, prior, planned map[string]rosterUser
 		priorKey, found := byLogin[api.NormalizeEmail(key)]
 		if !found && el.ID.ValueString() != "" {
 			// A user of the partner the plan adopts: updated to the plan.
-			upd, d := userUpdateFromModel(ctx, asUserModel(key, el), nil)
+			id := el.ID.ValueString()
+			var was *userModel
+			if a, ok := adopted[id]; ok {
+				m := asUserModel(key, a)
+				was = &m
+			}
+			upd, d := userUpdateFromModel(ctx, asUserModel(key, el), was)
 			diags.Append(d...)
 			upd.Email = nil
+			if upd == (api.UserUpdate{}) {
+				continue // adopted as it is: nothing to send
+			}
 			changes = append(changes, rosterChange{kind: rosterUpdate, key: key,
-				op: api.UserBatchOperation{Op: api.BatchUpdate, UserID: el.ID.ValueString(), Update: &upd}})
+				op: api.UserBatchOperation{Op: api.BatchUpdate, UserID: id, Version: versions[id], Update: &upd}})
 			continue
 		}
 		if !found {
@@ -192,7 +205,8 @@ type rosterOutcome struct {
 // versions are updated in place.
 func (r *rosterResource) apply(ctx context.Context, m rosterModel, prior, planned map[string]rosterUserModel, versions map[string]int64, diags *diag.Diagnostics) map[string]rosterUserModel {
 	pid := m.PartnerID.ValueString()
-	changes, d := planRosterChanges(ctx, prior, planned, versions)
+	adopted := r.adoptedUsers(ctx, pid, prior, planned, versions, diags)
+	changes, d := planRosterChanges(ctx, prior, planned, adopted, versions)
 	diags.Append(d...)
 	if diags.HasError() {
 		return prior
@@ -204,6 +218,30 @@ func (r *rosterResource) apply(ctx context.Context, m rosterModel, prior, planne
 	next, d := rosterState(ctx, planned, changes, outcomes, versions)
 	diags.Append(d...)
 	return next
+}
+
+// adoptedUsers reads, through the shared index, the users of the partner
+// that the plan adopts (planned with an id, not in state), and notes their
+// versions for If-Match.
+func (r *rosterResource) adoptedUsers(ctx context.Context, pid string, prior, planned map[string]rosterUserModel, versions map[string]int64, diags *diag.Diagnostics) map[string]rosterUserModel {
+	byLogin := loginIndex(prior)
+	adopted := map[string]rosterUserModel{}
+	for _, key := range sortedKeys(planned) {
+		el := planned[key]
+		id := el.ID.ValueString()
+		if _, found := byLogin[api.NormalizeEmail(key)]; found || id == "" {
+			continue
+		}
+		u, err := r.data.users.get(ctx, r.data.client, pid, id)
+		if addAPIError(diags, "Unable to read a user the roster adopts", "user "+id+" ("+key+") of partner "+pid, err,
+			defaultAttribute(path.Root("users").AtMapKey(key))) {
+			continue
+		}
+		a, d := rosterElementFromAPI(ctx, el, *u)
+		diags.Append(d...)
+		adopted[id], versions[id] = a, u.Version
+	}
+	return adopted
 }
 
 // send sends the changes' operations in batches of api.MaxBatchOperations,

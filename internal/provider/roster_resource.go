@@ -162,9 +162,14 @@ const rosterDocs = `The people of one partner, as one resource: a map keyed by e
 	`the provider refuses that plan, and ` + "`terraform untaint`" + ` on the roster brings back a plan of only what is left.
 
 **People who are users already.** A person added to an existing roster who is already a user of the partner is adopted (the plan shows their id) ` +
-	`and updated to the configuration. A new roster does not take in users of the partner: import it instead.
+	`and updated only in what the configuration changes (nothing is sent when it says what the portal has). ` +
+	`A new roster does not take in users of the partner: create it with the people who are new (or with ` + "`users = {}`" + `), then add the others. ` +
+	`To move people from ` + "`portal_partner_user`" + ` into a roster without removing their access for a moment, add them to a roster that exists ` +
+	`and, in the same apply, let go of their ` + "`portal_partner_user`" + ` with a ` + "`removed`" + ` block whose ` + "`lifecycle { destroy = false }`" + `.
 
-**Import** by partner id adopts every user of the partner who is not removed, with their roles, except the API token's own account.
+**Import** by partner id adopts every user of the partner who is not removed, with their roles, except the API token's own account. ` +
+	`Everyone it adopts who is not in ` + "`users`" + ` is then planned for removal: list them all (` + "`-generate-config-out`" + ` writes them), ` +
+	`or, to take in only some people, create the roster and add them instead of importing it.
 
 **Destroy** removes every person in it with a soft delete; each account can be restored.`
 

@@ -50,7 +50,7 @@ func members(t *testing.T, names ...string) map[string]rosterUserModel {
 // planChanges is planRosterChanges, failing t on an error.
 func planChanges(t *testing.T, prior, planned map[string]rosterUserModel, versions map[string]int64) []rosterChange {
 	t.Helper()
-	changes, diags := planRosterChanges(context.Background(), prior, planned, versions)
+	changes, diags := planRosterChanges(context.Background(), prior, planned, nil, versions)
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
@@ -270,5 +270,27 @@ func TestRosterBatchesInChunks(t *testing.T) {
 		case !inFailed && (o.err != nil || o.user == nil || o.user.Email != ops[i].Create.Email):
 			t.Fatalf("op %d is answered with %+v, want its own user", i, o)
 		}
+	}
+}
+
+// A user of the partner added to the roster is adopted: updated only in what
+// the plan changes, with the version read for If-Match, and not at all when
+// the configuration says what the portal has.
+func TestRosterChanges_adoptedSendsOnlyWhatDiffers(t *testing.T) {
+	portal := members(t, "ana", "bo")
+	planned := members(t, "ana", "bo")
+	renamed := planned["bo@acme.example"]
+	renamed.FirstName = types.StringValue("Bob")
+	planned["bo@acme.example"] = renamed
+	adopted := map[string]rosterUserModel{"usr_a": portal["ana@acme.example"], "usr_b": portal["bo@acme.example"]}
+	changes, diags := planRosterChanges(context.Background(), nil, planned, adopted, map[string]int64{"usr_a": 2, "usr_b": 5})
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if len(changes) != 1 || changes[0].key != "bo@acme.example" || changes[0].op.Version != 5 {
+		t.Fatalf("changes = %+v, want one update of bo at version 5 (ana is adopted as she is)", changes)
+	}
+	if upd := changes[0].op.Update; upd.FirstName == nil || *upd.FirstName != "Bob" || upd.Roles != nil || upd.LastName != nil || upd.Email != nil {
+		t.Errorf("update of bo sends %+v, want only first_name Bob", upd)
 	}
 }

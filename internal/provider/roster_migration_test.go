@@ -1,0 +1,78 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// A person managed by portal_partner_user moves into a roster without losing
+// access for a moment: an empty roster first (a new roster takes in nobody
+// who exists), then the person added to it, which adopts the account, while a
+// removed block with destroy = false lets go of the portal_partner_user
+// without removing the account. The guide "One resource per person or a
+// roster" shows these steps.
+func TestAccRoster_moveFromUserResourceKeepsAccess(t *testing.T) {
+	a := newAcc(t)
+	user := userConfig(`
+  email      = "ana@acme.test"
+  first_name = "Ana"
+  last_name  = "Lima"
+  roles      = ["member"]
+`)
+	person := `"ana@acme.test" = { first_name = "Ana", last_name = "Lima", roles = ["member"] }`
+	letGo := `
+removed {
+  from = portal_partner_user.test
+  lifecycle {
+    destroy = false
+  }
+}
+`
+	var id string
+	var version int64
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{
+				Config: a.provider("") + user,
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[userAddr].Primary.ID
+					version = a.serverUser(id).Version
+					return nil
+				},
+			},
+			{Config: a.provider("") + user + rosterConfig("")},
+			{
+				Config: a.provider("") + rosterConfig("", person) + letGo,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectPeopleChanged("ana@acme.test"),
+					plancheck.ExpectResourceAction(rosterAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: func(s *terraform.State) error {
+					if _, still := s.RootModule().Resources[userAddr]; still {
+						return fmt.Errorf("%s is still in state", userAddr)
+					}
+					if got := rosterIDs(s)["ana@acme.test"]; got != id {
+						return fmt.Errorf("the roster holds ana as %q, want the account %s", got, id)
+					}
+					u := a.serverUser(id)
+					if u.Status == api.UserDeleted || u.DeletedAt != nil {
+						return fmt.Errorf("ana's account was removed on the way: %+v", u)
+					}
+					if u.Version != version {
+						return fmt.Errorf("ana's account changed (version %d, was %d): the move should not touch it", u.Version, version)
+					}
+					return nil
+				},
+			},
+			// Applied once more, nothing to do.
+			{Config: a.provider("") + rosterConfig("", person), PlanOnly: true},
+		},
+	})
+}
