@@ -54,7 +54,9 @@ func (p *principal) require(perm string) error {
 
 // partnerFor loads a partner the principal may see and checks it holds perm
 // there; a partner it may not see answers 404, so a partner token cannot
-// learn that another partner exists.
+// learn that another partner exists. users.manage and invites.manage are
+// not held by a token ranked below the partner's user_admin_min_role
+// (principalFor withholds them).
 func (v *view) partnerFor(p *principal, id, perm string) (*api.Partner, error) {
 	if !p.operator && id != p.partnerID {
 		return nil, notFound("partner " + id)
@@ -64,14 +66,6 @@ func (v *view) partnerFor(p *principal, id, perm string) (*api.Partner, error) {
 		return nil, err
 	}
 	return pt, p.require(perm)
-}
-
-// userAdminPartner is partnerFor for a route that changes the partner's
-// users or invites: perm is users.manage or invites.manage, which the
-// partner's user_admin_min_role withholds from a token ranked below it
-// (principalFor).
-func (v *view) userAdminPartner(p *principal, id, perm string) (*api.Partner, error) {
-	return v.partnerFor(p, id, perm)
 }
 
 // authenticate resolves the bearer token, applies the rate limit and passes
@@ -121,8 +115,10 @@ func principalFor(v *view, hash string) (*principal, error) {
 	}
 	p.partnerID, p.userID = partnerID.String, userID.String
 	var deleted, expires sql.NullInt64
-	if err := v.queryRow(`SELECT email, deleted_at, access_expires_at FROM users WHERE id = ?`, p.userID).
-		Scan(&p.email, &deleted, &expires); err != nil {
+	// The partner's user_admin_min_role comes with the user, in one read.
+	if err := v.queryRow(`SELECT u.email, u.deleted_at, u.access_expires_at, pa.user_admin_min_role
+		FROM users u JOIN partners pa ON pa.id = u.partner_id WHERE u.id = ?`, p.userID).
+		Scan(&p.email, &deleted, &expires, &p.userAdminMin); err != nil {
 		return nil, unauthenticated
 	}
 	if deleted.Valid || (expires.Valid && expires.Int64 <= micros(v.now)) {
@@ -140,11 +136,6 @@ func principalFor(v *view, hash string) (*principal, error) {
 			p.perms[perm] = true
 		}
 	}
-	pt, err := v.partner(p.partnerID)
-	if err != nil {
-		return nil, err
-	}
-	p.userAdminMin = pt.Settings.UserAdminMinRole
 	if !api.UserAdminAllowed(p.rank, p.userAdminMin) {
 		for _, perm := range api.UserAdminPermissions {
 			if p.perms[perm] {

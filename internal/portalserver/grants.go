@@ -52,7 +52,7 @@ func (s *Server) listGrants(w http.ResponseWriter, r *http.Request, p *principal
 
 func (s *Server) replaceGrants(w http.ResponseWriter, r *http.Request, p *principal) error {
 	v := s.view(r)
-	pt, err := v.userAdminPartner(p, r.PathValue("partner_id"), api.PermUsersManage)
+	pt, err := v.partnerFor(p, r.PathValue("partner_id"), api.PermUsersManage)
 	if err != nil {
 		return err
 	}

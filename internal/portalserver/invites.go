@@ -182,7 +182,7 @@ func (s *Server) mailInvite(v *view, pt *api.Partner, in *api.Invite, token stri
 
 // invitePartner loads the partner of an invite route for a caller who manages invites.
 func invitePartner(v *view, r *http.Request, p *principal) (*api.Partner, error) {
-	return v.userAdminPartner(p, r.PathValue("partner_id"), api.PermInvitesManage)
+	return v.partnerFor(p, r.PathValue("partner_id"), api.PermInvitesManage)
 }
 
 func (s *Server) createInvite(w http.ResponseWriter, r *http.Request, p *principal) error {

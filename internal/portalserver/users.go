@@ -325,7 +325,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, p *principal) e
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *principal) error {
 	v := s.view(r)
-	pt, err := v.userAdminPartner(p, r.PathValue("partner_id"), api.PermUsersManage)
+	pt, err := v.partnerFor(p, r.PathValue("partner_id"), api.PermUsersManage)
 	if err != nil {
 		return err
 	}
@@ -407,7 +407,7 @@ func insertUser(v *view, actor api.Actor, partnerID string, in api.UserCreate, r
 
 // usersAdmin authorizes a change to the route partner's users.
 func (s *Server) usersAdmin(r *http.Request, p *principal) (*api.Partner, error) {
-	return s.view(r).userAdminPartner(p, r.PathValue("partner_id"), api.PermUsersManage)
+	return s.view(r).partnerFor(p, r.PathValue("partner_id"), api.PermUsersManage)
 }
 
 // changeUser runs fn, a change to the route's live user, in write's
@@ -479,7 +479,7 @@ func setGrants(v *view, actor api.Actor, u *api.User, roles []string) error {
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *principal) error {
 	v := s.view(r)
-	pt, err := v.userAdminPartner(p, r.PathValue("partner_id"), api.PermUsersManage)
+	pt, err := v.partnerFor(p, r.PathValue("partner_id"), api.PermUsersManage)
 	if err != nil {
 		return err
 	}
