@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -369,13 +368,9 @@ func addCreateUserError(diags *diag.Diagnostics, plan userModel, err error) bool
 // is the user's expiry, not a change), and for a change to a user who holds
 // a role ranked at or above the API token's.
 func (r *userResource) checkPlannedChange(ctx context.Context, creating bool, plan, state userModel, diags *diag.Diagnostics) {
-	if t, ok := parseInstant(plan.AccessExpiresAt); ok && (creating || !plan.AccessExpiresAt.Equal(state.AccessExpiresAt)) && !t.After(time.Now()) {
-		diags.AddAttributeError(path.Root("access_expires_at"), "Access end in the past",
-			fmt.Sprintf("access_expires_at = %q has already passed, and the portal only takes an end of access in the future. "+
-				"Set a later time, or leave access_expires_at out for access that does not end.", plan.AccessExpiresAt.ValueString()))
-	}
+	checkAccessEnd(plan.AccessExpiresAt, state.AccessExpiresAt, creating, path.Root("access_expires_at"), diags)
 	if creating && !plan.PartnerID.IsUnknown() {
-		r.data.checkUserAdmin(ctx, plan.PartnerID.ValueString(), api.PermUsersManage, "create users", path.Root("partner_id"), diags)
+		r.data.checkUserAdmin(ctx, plan.PartnerID.ValueString(), "create users", path.Root("partner_id"), diags)
 	}
 	if creating || !plan.PartnerID.Equal(state.PartnerID) || state.Roles.IsNull() || state.Roles.IsUnknown() {
 		return // a new user, or a replacement: nobody's rank to check yet

@@ -89,7 +89,7 @@ func (d *providerData) checkRoleChange(ctx context.Context, partnerID string, at
 // read; at is the attribute the change is planned on.
 func (d *providerData) checkTargetRank(ctx context.Context, u userModel, roles []string, at path.Path, diags *diag.Diagnostics) {
 	pid := u.PartnerID.ValueString()
-	if !d.checkUserAdmin(ctx, pid, api.PermUsersManage, "change users", at, diags) {
+	if !d.checkUserAdmin(ctx, pid, "change users", at, diags) {
 		return
 	}
 	me, err := d.whoAmI(ctx)
@@ -119,14 +119,15 @@ func (d *providerData) checkTargetRank(ctx context.Context, u userModel, roles [
 // partner's user_admin_min_role refuses the API token.
 const summaryUserAdmin = "User management not allowed for this API token"
 
-// checkUserAdmin fails the plan of a change to the users or invites of a
-// partner (what, such as "create users") when the API token does not hold
-// perm (users.manage or invites.manage) there in effect, as GET /v1/me
+// checkUserAdmin fails the plan of a change to the users of a partner
+// (what, such as "create users") when the API token does not hold
+// users.manage there in effect, as GET /v1/me
 // tells: its role lacks it, or the partner's user_admin_min_role withholds
 // it from a role ranked below that setting. An operator token, and a
 // partner other than the token's (which the portal answers 404), are not
 // checked here. It reports whether the plan may go on.
-func (d *providerData) checkUserAdmin(ctx context.Context, partnerID, perm, what string, at path.Path, diags *diag.Diagnostics) bool {
+func (d *providerData) checkUserAdmin(ctx context.Context, partnerID, what string, at path.Path, diags *diag.Diagnostics) bool {
+	const perm = api.PermUsersManage
 	me, err := d.whoAmI(ctx)
 	if addAPIError(diags, "Unable to check the API token's permissions", "reading GET /v1/me for the API token's role", err) {
 		return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,22 +71,13 @@ func refreshRoster(ctx context.Context, prior map[string]rosterUserModel, users 
 func spareFromExclusive(users map[string]api.User, tokenUserID string) func(api.User) bool {
 	owners := 0
 	for _, u := range users {
-		if u.Status != api.UserDeleted && hasRole(u, api.RoleOwner) {
+		if u.Status != api.UserDeleted && slices.Contains(u.Roles, api.RoleOwner) {
 			owners++
 		}
 	}
 	return func(u api.User) bool {
-		return u.ID == tokenUserID || (owners == 1 && hasRole(u, api.RoleOwner))
+		return u.ID == tokenUserID || (owners == 1 && slices.Contains(u.Roles, api.RoleOwner))
 	}
-}
-
-func hasRole(u api.User, role string) bool {
-	for _, r := range u.Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
 }
 
 // rosterElementFromAPI is a person as the portal has them (as the data

@@ -282,6 +282,13 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// Whether the token may change the partner's users at all is asked once
+	// for the roster, not once per person: a plan of thousands that the
+	// partner's user_admin_min_role refuses says so in one error.
+	if (creating || !req.Plan.Raw.Equal(req.State.Raw)) &&
+		!r.data.checkUserAdmin(ctx, pid, "change users", path.Root("users"), &resp.Diagnostics) {
+		return
+	}
 	matched := map[string]bool{}
 	for _, key := range sortedKeys(planned) {
 		el := planned[key]
@@ -435,7 +442,7 @@ func (r *rosterResource) checkElement(ctx context.Context, pid, key string, el, 
 	diags.Append(d...)
 	if !found {
 		prev = nil
-		if !r.data.checkUserAdmin(ctx, pid, api.PermUsersManage, "create users", at, diags) {
+		if !r.data.checkUserAdmin(ctx, pid, "create users", at, diags) {
 			return
 		}
 	} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -112,4 +113,19 @@ func TestAccUserAdminMinRole_unchangedIsNoError(t *testing.T) {
 			{PreConfig: func() { a.setUserAdminMinRole(api.RoleManager) }, Config: a.provider("") + config},
 		},
 	})
+}
+
+// A roster that the partner's user_admin_min_role keeps from the token
+// fails its plan with one error for the roster, not one per person.
+func TestAccUserAdminMinRole_rosterSaysItOnce(t *testing.T) {
+	a := newAcc(t)
+	admin := a.tokenWithRole("admin@acme.test", api.RoleAdmin)
+	a.setUserAdminMinRole(api.RoleOwner)
+	providerDir, _ := binaries(t)
+	tf := newTFDir(t, providerDir, a.provider(admin)+rosterConfig("",
+		`"ana@acme.test" = { roles = ["member"] }`, `"bo@acme.test" = { roles = ["member"] }`, `"cy@acme.test" = {}`))
+	code, out := tf.run(t, "plan", "-input=false", "-no-color")
+	if n := strings.Count(out, "User management not allowed for this API token"); code == 0 || n != 1 {
+		t.Fatalf("plan: exit %d with the error %d times, want a failed plan with it once:\n%s", code, n, out)
+	}
 }
