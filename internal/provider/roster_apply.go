@@ -112,12 +112,13 @@ type rosterChange struct {
 // (state) to planned: a create for each new person, an update with the
 // version read at refresh for each that differs (matched by login, so a key
 // written another way is the same person), a removal for each person no
-// longer planned. People that do not change get no operation.
+// longer planned, unless their login is released (the roster lets go of
+// them as they are). People that do not change get no operation.
 //
 // adopted holds, by id, the users of the partner that the plan adopts, as
 // the portal has them now: an adopted person is updated only in what the
 // plan changes, and not at all when nothing differs.
-func planRosterChanges(ctx context.Context, prior, planned, adopted map[string]rosterUserModel, versions map[string]int64) ([]rosterChange, diag.Diagnostics) {
+func planRosterChanges(ctx context.Context, prior, planned, adopted map[string]rosterUserModel, released map[string]bool, versions map[string]int64) ([]rosterChange, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var changes []rosterChange
 	byLogin := loginIndex(prior)
@@ -163,7 +164,7 @@ func planRosterChanges(ctx context.Context, prior, planned, adopted map[string]r
 			op: api.UserBatchOperation{Op: api.BatchUpdate, UserID: id, Version: versions[id], Update: &upd}})
 	}
 	for _, key := range sortedKeys(prior) {
-		if matched[key] {
+		if matched[key] || released[api.NormalizeEmail(key)] {
 			continue
 		}
 		p := prior[key]
@@ -198,7 +199,7 @@ type rosterOutcome struct {
 func (r *rosterResource) apply(ctx context.Context, m rosterModel, prior, planned map[string]rosterUserModel, versions map[string]int64, diags *diag.Diagnostics) map[string]rosterUserModel {
 	pid := m.PartnerID.ValueString()
 	adopted := r.adoptedUsers(ctx, pid, prior, planned, versions, diags)
-	changes, d := planRosterChanges(ctx, prior, planned, adopted, versions)
+	changes, d := planRosterChanges(ctx, prior, planned, adopted, releasedLogins(m), versions)
 	diags.Append(d...)
 	if diags.HasError() {
 		return prior

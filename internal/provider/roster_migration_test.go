@@ -76,3 +76,72 @@ removed {
 		},
 	})
 }
+
+// A person of a roster moves to portal_partner_user without losing access:
+// taken out of users and listed in release, and imported by email in the
+// same apply; the roster lets go of them and removes nobody. Then, with
+// exclusive = true, the released person is not taken in to be removed.
+func TestAccRoster_moveToUserResourceKeepsAccess(t *testing.T) {
+	a := newAcc(t)
+	ana := `"ana@acme.test" = { first_name = "Ana", last_name = "Lima", roles = ["member"] }`
+	bo := `"bo@acme.test" = { first_name = "Bo", last_name = "Berg", roles = ["manager"] }`
+	user := userConfig(`
+  email      = "bo@acme.test"
+  first_name = "Bo"
+  last_name  = "Berg"
+  roles      = ["manager"]
+`)
+	adopt := fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", userAddr, "bo@acme.test")
+	release := `  release = ["bo@acme.test"]`
+	var id string
+	var version int64
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{
+				Config: a.provider("") + rosterConfig("", ana, bo),
+				Check: func(s *terraform.State) error {
+					id = rosterIDs(s)["bo@acme.test"]
+					version = a.serverUser(id).Version
+					return nil
+				},
+			},
+			{
+				Config: a.provider("") + rosterConfig(release, ana) + user + adopt,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(rosterAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionNoop),
+				}},
+				Check: func(s *terraform.State) error {
+					if got := s.RootModule().Resources[userAddr].Primary.ID; got != id {
+						return fmt.Errorf("%s is %q, want bo's account %s", userAddr, got, id)
+					}
+					if _, still := rosterIDs(s)["bo@acme.test"]; still {
+						return fmt.Errorf("bo is still in the roster")
+					}
+					u := a.serverUser(id)
+					if u.Status == api.UserDeleted || u.DeletedAt != nil {
+						return fmt.Errorf("bo's account was removed on the way: %+v", u)
+					}
+					if u.Version != version {
+						return fmt.Errorf("bo's account changed (version %d, was %d): the move should not touch it", u.Version, version)
+					}
+					return nil
+				},
+			},
+			// The import block done with, nothing to do; then an exclusive
+			// roster leaves the released person alone (the plan after the
+			// apply would otherwise remove bo).
+			{Config: a.provider("") + rosterConfig(release, ana) + user, PlanOnly: true},
+			{
+				Config: a.provider("") + rosterConfig(release+"\n  exclusive = true", ana) + user,
+				Check: func(*terraform.State) error {
+					if u := a.serverUser(id); u.Status == api.UserDeleted {
+						return fmt.Errorf("the exclusive roster removed bo, who is released")
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

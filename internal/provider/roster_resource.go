@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -59,6 +60,7 @@ type rosterModel struct {
 	PartnerID        types.String `tfsdk:"partner_id"`
 	Exclusive        types.Bool   `tfsdk:"exclusive"`
 	RestoreIfDeleted types.Bool   `tfsdk:"restore_if_deleted"`
+	Release          types.Set    `tfsdk:"release"`
 	Users            types.Map    `tfsdk:"users"`
 }
 
@@ -109,6 +111,14 @@ func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Default:  booldefault.StaticBool(false),
 				Description: "When an email of `users` belongs to a removed (soft-deleted) account of this partner, restore that account and update it " +
 					"to the configuration instead of failing. Default `false`.",
+			},
+			"release": schema.SetAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				Description: "Emails (logins) the roster lets go of without removing their access. A person taken out of `users` whose login is listed here " +
+					"leaves the roster's management and stays in the portal as they are: use it to move people to `portal_partner_user` (with an `import` block, " +
+					"in the same apply) or out of Terraform. With `exclusive = true`, a listed login is also never taken in to be removed. " +
+					"A login may not be both here and in `users`. Listing a login nobody has changes nothing.",
 			},
 			"users": schema.MapNestedAttribute{
 				Required: true,
@@ -165,7 +175,9 @@ const rosterDocs = `The people of one partner, as one resource: a map keyed by e
 	`and updated only in what the configuration changes (nothing is sent when it says what the portal has). ` +
 	`A new roster does not take in users of the partner: create it with the people who are new (or with ` + "`users = {}`" + `), then add the others. ` +
 	`To move people from ` + "`portal_partner_user`" + ` into a roster without removing their access for a moment, add them to a roster that exists ` +
-	`and, in the same apply, let go of their ` + "`portal_partner_user`" + ` with a ` + "`removed`" + ` block whose ` + "`lifecycle { destroy = false }`" + `.
+	`and, in the same apply, let go of their ` + "`portal_partner_user`" + ` with a ` + "`removed`" + ` block whose ` + "`lifecycle { destroy = false }`" + `. ` +
+	`To move people out of a roster without removing their access, take them out of ` + "`users`" + `, list their emails in ` + "`release`" + `, ` +
+	`and import them where they go in the same apply. The guide "One resource per person or a roster" shows both.
 
 **Import** by partner id adopts every user of the partner who is not removed, with their roles, except the API token's own account. ` +
 	`Everyone it adopts who is not in ` + "`users`" + ` is then planned for removal: list them all (` + "`-generate-config-out`" + ` writes them), ` +
@@ -186,6 +198,9 @@ func (r *rosterResource) ValidateConfig(ctx context.Context, req resource.Valida
 		return
 	}
 	resp.Diagnostics.Append(checkRosterKeys(sortedKeys(users.Elements()))...)
+	var release types.Set
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("release"), &release)...)
+	resp.Diagnostics.Append(checkRelease(release, loginIndex(users.Elements()))...)
 	people, d := rosterElements(ctx, users)
 	resp.Diagnostics.Append(d...)
 	for _, key := range sortedKeys(people) {
@@ -242,6 +257,42 @@ func checkRosterKeys(keys []string) diag.Diagnostics {
 		seen[n] = k
 	}
 	return diags
+}
+
+// checkRelease refuses an entry of release that is not an email, or that is
+// the login of a key of users (byLogin: users' keys by login).
+func checkRelease(release types.Set, byLogin map[string]string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if release.IsNull() || release.IsUnknown() {
+		return diags
+	}
+	email, _ := validEmail().(stringCheck)
+	for _, v := range release.Elements() {
+		s, ok := v.(types.String)
+		if !ok || s.IsUnknown() || s.IsNull() {
+			continue
+		}
+		at := path.Root("release").AtSetValue(s)
+		if msg := email.check(s.ValueString()); msg != "" {
+			diags.AddAttributeError(at, "Invalid email address", msg+" Each entry of release is a person's email.")
+		} else if key, both := byLogin[api.NormalizeEmail(s.ValueString())]; both {
+			diags.AddAttributeError(at, "Person both in the roster and released",
+				fmt.Sprintf("%q is released and is also users[%q]: a person is either in the roster or let go of. "+
+					"Take them out of users to let go of them, or out of release to keep them in the roster.", s.ValueString(), key))
+		}
+	}
+	return diags
+}
+
+// releasedLogins are the logins of a roster's release.
+func releasedLogins(m rosterModel) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range m.Release.Elements() {
+		if s, ok := v.(types.String); ok && !s.IsUnknown() && !s.IsNull() {
+			out[api.NormalizeEmail(s.ValueString())] = true
+		}
+	}
+	return out
 }
 
 // ModifyPlan fills in the default partner, keeps each existing person's id
@@ -328,8 +379,12 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			r.checkElement(ctx, pid, key, el, p, found, rolesSet[key], diags)
 		})...)
 	}
+	released := releasedLogins(plan)
+	var letGo []string
 	for _, key := range sortedKeys(prior) {
-		if !matched[key] {
+		if !matched[key] && released[api.NormalizeEmail(key)] {
+			letGo = append(letGo, key)
+		} else if !matched[key] {
 			p := prior[key]
 			roles, d := setStrings(ctx, p.Roles)
 			resp.Diagnostics.Append(d...)
@@ -338,6 +393,11 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 					path.Root("users").AtMapKey(key), diags)
 			})...)
 		}
+	}
+	if len(letGo) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("release"), "People leave the roster and keep their access",
+			fmt.Sprintf("The plan shows %s going out of users; they are in release, so apply removes nobody: the roster stops managing them "+
+				"and their accounts stay as they are.", strings.Join(letGo, ", ")))
 	}
 	if resp.Diagnostics.HasError() || (!creating && req.Plan.Raw.Equal(req.State.Raw)) {
 		return // nothing changes: the plan is state, as the framework made it
@@ -486,7 +546,8 @@ func (r *rosterResource) Read(ctx context.Context, req resource.ReadRequest, res
 		if addAPIError(&resp.Diagnostics, "Unable to read the partner's users", "reading GET /v1/me for the API token's own account", err) {
 			return
 		}
-		keep = spareFromExclusive(users, me.UserID)
+		spare, released := spareFromExclusive(users, me.UserID), releasedLogins(state)
+		keep = func(u api.User) bool { return spare(u) || released[api.NormalizeEmail(u.Email)] }
 	}
 	next, versions, d := refreshRoster(ctx, prior, users, state.Exclusive.ValueBool(), keep)
 	resp.Diagnostics.Append(d...)
@@ -543,7 +604,8 @@ func (r *rosterResource) ImportState(ctx context.Context, req resource.ImportSta
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m := rosterModel{ID: types.StringValue(pid), PartnerID: types.StringValue(pid), Exclusive: types.BoolValue(false), RestoreIfDeleted: types.BoolValue(false)}
+	m := rosterModel{ID: types.StringValue(pid), PartnerID: types.StringValue(pid), Exclusive: types.BoolValue(false), RestoreIfDeleted: types.BoolValue(false),
+		Release: types.SetNull(types.StringType)}
 	r.save(ctx, m, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
@@ -670,7 +732,7 @@ func rosterRolesConfigured(config tftypes.Value) map[string]bool {
 }
 
 // loginIndex maps each key's canonical login to the key.
-func loginIndex(users map[string]rosterUserModel) map[string]string {
+func loginIndex[V any](users map[string]V) map[string]string {
 	out := make(map[string]string, len(users))
 	for k := range users {
 		out[api.NormalizeEmail(k)] = k

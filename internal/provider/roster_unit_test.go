@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -50,7 +51,7 @@ func members(t *testing.T, names ...string) map[string]rosterUserModel {
 // planChanges is planRosterChanges, failing t on an error.
 func planChanges(t *testing.T, prior, planned map[string]rosterUserModel, versions map[string]int64) []rosterChange {
 	t.Helper()
-	changes, diags := planRosterChanges(context.Background(), prior, planned, nil, versions)
+	changes, diags := planRosterChanges(context.Background(), prior, planned, nil, nil, versions)
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
@@ -103,6 +104,36 @@ func TestRosterChanges(t *testing.T) {
 	}
 	if changes[2].op.Op != api.BatchDelete {
 		t.Errorf("removal of cy is op %q", changes[2].op.Op)
+	}
+}
+
+// A released person taken out of users is let go of, not removed; one who
+// is not released is removed. release refuses a login that is also a key.
+func TestRosterRelease(t *testing.T) {
+	prior := members(t, "ana", "bo", "cy")
+	planned := map[string]rosterUserModel{"ana@acme.example": prior["ana@acme.example"]}
+	changes, diags := planRosterChanges(context.Background(), prior, planned, nil, map[string]bool{"bo@acme.example": true}, map[string]int64{})
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if len(changes) != 1 || changes[0].kind != rosterRemove || changes[0].key != "cy@acme.example" {
+		t.Fatalf("changes %+v, want only the removal of cy (bo is released)", changes)
+	}
+	release := types.SetValueMust(types.StringType, []attr.Value{types.StringValue("BO@acme.example"), types.StringValue("nope"), types.StringValue("di@acme.example")})
+	errs := checkRelease(release, loginIndex(map[string]int{"bo@acme.example": 0})).Errors()
+	if len(errs) != 2 {
+		t.Fatalf("got %d errors, want 2 (bo in both, nope not an email): %v", len(errs), errs)
+	}
+	var summaries []string
+	for _, d := range errs {
+		summaries = append(summaries, d.Summary())
+	}
+	slices.Sort(summaries)
+	if want := []string{"Invalid email address", "Person both in the roster and released"}; !slices.Equal(summaries, want) {
+		t.Errorf("errors %v, want %v", summaries, want)
+	}
+	if got := releasedLogins(rosterModel{Release: release}); !got["bo@acme.example"] || !got["di@acme.example"] || len(got) != 3 {
+		t.Errorf("released logins %v", got)
 	}
 }
 
@@ -283,7 +314,7 @@ func TestRosterChanges_adoptedSendsOnlyWhatDiffers(t *testing.T) {
 	renamed.FirstName = types.StringValue("Bob")
 	planned["bo@acme.example"] = renamed
 	adopted := map[string]rosterUserModel{"usr_a": portal["ana@acme.example"], "usr_b": portal["bo@acme.example"]}
-	changes, diags := planRosterChanges(context.Background(), nil, planned, adopted, map[string]int64{"usr_a": 2, "usr_b": 5})
+	changes, diags := planRosterChanges(context.Background(), nil, planned, adopted, nil, map[string]int64{"usr_a": 2, "usr_b": 5})
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
