@@ -1,6 +1,7 @@
 package portalserver
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"net/http"
@@ -155,8 +156,10 @@ func (s *Server) touch(r *http.Request, p *principal) {
 	ctx := r.Context()
 	now := s.now()
 	if !s.activity.due(p.userID, now) {
+		s.activity.wait(ctx, p.userID)
 		return
 	}
+	defer s.activity.written(p.userID)
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET last_activity_at = ? WHERE id = ?`, micros(now), p.userID)
 		return err
@@ -172,9 +175,15 @@ func (s *Server) touch(r *http.Request, p *principal) {
 // active within the last minute, and never more than maxActivity (when more
 // than half of that is live it starts again empty, which costs some extra
 // writes, never a wrong time).
+//
+// A write is in flight from due until written, and a request of the same
+// user waits for it: otherwise a listing answered beside the request that
+// writes could show the user without the activity that a read right after
+// shows, and a plan would show a change nobody made.
 type activity struct {
 	mu        sync.Mutex
 	last      map[string]time.Time
+	writing   map[string]chan struct{}
 	nextSweep int
 }
 
@@ -182,7 +191,7 @@ type activity struct {
 const maxActivity = 100_000
 
 func newActivity() *activity {
-	return &activity{last: map[string]time.Time{}, nextSweep: minSweep}
+	return &activity{last: map[string]time.Time{}, writing: map[string]chan struct{}{}, nextSweep: minSweep}
 }
 
 // due says whether the user's activity at now is to be written, and if so
@@ -191,7 +200,7 @@ func (a *activity) due(userID string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	last, seen := a.last[userID]
-	if seen && now.Sub(last) < time.Minute && now.After(last) {
+	if _, inFlight := a.writing[userID]; inFlight || seen && now.Sub(last) < time.Minute && now.After(last) {
 		return false
 	}
 	if !seen && len(a.last) >= a.nextSweep {
@@ -200,7 +209,32 @@ func (a *activity) due(userID string, now time.Time) bool {
 		})
 	}
 	a.last[userID] = now
+	a.writing[userID] = make(chan struct{})
 	return true
+}
+
+// written ends the write that due started.
+func (a *activity) written(userID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ch, ok := a.writing[userID]; ok {
+		close(ch)
+		delete(a.writing, userID)
+	}
+}
+
+// wait returns when no write of the user's activity is in flight, or when
+// ctx ends.
+func (a *activity) wait(ctx context.Context, userID string) {
+	a.mu.Lock()
+	ch := a.writing[userID]
+	a.mu.Unlock()
+	if ch != nil {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+	}
 }
 
 func (s *Server) getMe(w http.ResponseWriter, _ *http.Request, p *principal) error {

@@ -1,6 +1,7 @@
 package portalserver
 
 import (
+	"context"
 	"net/http/httptest"
 	"strconv"
 	"testing"
@@ -66,6 +67,7 @@ func TestActivityForgetsUsersIdleForAMinute(t *testing.T) {
 		if !a.due("usr_"+strconv.Itoa(i), clock) {
 			t.Fatal("a user's first activity was not written")
 		}
+		a.written("usr_" + strconv.Itoa(i))
 		peak = max(peak, len(a.last))
 	}
 	if peak > 2*6_000+minSweep {
@@ -77,10 +79,46 @@ func TestActivityForgetsUsersIdleForAMinute(t *testing.T) {
 	}
 	for i := range 3 * maxActivity {
 		a.due("more_"+strconv.Itoa(i), clock) // all within one minute: all live
+		a.written("more_" + strconv.Itoa(i))
 		peak = max(peak, len(a.last))
 	}
 	if peak > maxActivity {
 		t.Fatalf("%d users active at once left %d entries, want at most %d", 3*maxActivity, peak, maxActivity)
 	}
 	t.Logf("at most %d entries held", peak)
+}
+
+// A request of a user whose activity another request is writing waits for
+// that write: a listing answered beside it never shows the user older than
+// a read right after.
+func TestActivityWaitsForTheWriteInFlight(t *testing.T) {
+	a := newActivity()
+	now := time.Unix(1_800_000_000, 0)
+	if !a.due("usr_a", now) {
+		t.Fatal("a user's first activity was not written")
+	}
+	if a.due("usr_a", now.Add(2*time.Minute)) {
+		t.Fatal("a second write was started while the first is in flight")
+	}
+	waited := make(chan struct{})
+	go func() {
+		a.wait(context.Background(), "usr_a")
+		close(waited)
+	}()
+	select {
+	case <-waited:
+		t.Fatal("wait returned while the write is in flight")
+	case <-time.After(50 * time.Millisecond):
+	}
+	a.written("usr_a")
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("wait did not return once the write was done")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.due("usr_b", now)
+	cancel()
+	a.wait(ctx, "usr_b")                  // returns: the request is gone
+	a.wait(context.Background(), "usr_c") // nothing in flight
 }
