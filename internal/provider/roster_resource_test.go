@@ -534,3 +534,22 @@ func TestAccRoster_1000ThroughFaults(t *testing.T) {
 		t.Fatalf("the run did not exercise faults: %s", faults)
 	}
 }
+
+// A person whose roles the roster sets and who also has a
+// portal_role_assignment gets the "managed twice" warning from the real
+// terraform, on the first apply and on the plans after it.
+func TestAccRoster_managedTwiceWarns(t *testing.T) {
+	_, newDir := adoptionWorld(t)
+	tf := newDir(rosterConfig("", `"twice.roster@acme.test" = { first_name = "Twice", roles = ["member"] }`) + `
+resource "portal_role_assignment" "a" {
+  user_id = portal_partner_roster.team.users["twice.roster@acme.test"].id
+  role    = "read_only"
+}
+`)
+	for _, args := range [][]string{{"apply", "-auto-approve"}, {"plan"}} {
+		out := tf.mustRun(t, args...)
+		if !strings.Contains(out, "Roles managed twice") || !strings.Contains(out, "portal_partner_roster") {
+			t.Fatalf("terraform %s: want the warning \"Roles managed twice\" naming the roster, got:\n%s", args[0], out)
+		}
+	}
+}
