@@ -70,10 +70,13 @@ func binaries(t *testing.T) (providerDir, portald string) {
 
 // writeCLIConfig writes a Terraform CLI config that finds this provider in
 // providerDir through dev_overrides, so no init and no registry are needed.
+// The key is the plain source address, which Terraform reads as
+// registry.terraform.io/partnerportal/portal and OpenTofu as
+// registry.opentofu.org/partnerportal/portal: the same file serves both.
 func writeCLIConfig(t *testing.T, providerDir string) string {
 	t.Helper()
 	rc := filepath.Join(t.TempDir(), "terraformrc")
-	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", filepath.ToSlash(providerDir))
+	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", filepath.ToSlash(providerDir))
 	if err := os.WriteFile(rc, []byte(cli), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +183,7 @@ func newTFDir(t *testing.T, providerDir, config string, env ...string) *tfDir {
 }
 
 func (d *tfDir) command(ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buffer) {
-	cmd := exec.CommandContext(ctx, "terraform", args...)
+	cmd := exec.CommandContext(ctx, terraformPath(), args...)
 	cmd.Dir, cmd.Env = d.dir, d.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -200,6 +203,36 @@ func (d *tfDir) run(t *testing.T, args ...string) (int, string) {
 		t.Fatalf("terraform %v: %v", args, err)
 	}
 	return 0, out.String()
+}
+
+// terraformPath is the Terraform (or OpenTofu) binary that tests run as a
+// process: TF_ACC_TERRAFORM_PATH when set, as terraform-plugin-testing
+// reads it for the other acceptance tests, else terraform on PATH.
+func terraformPath() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	return "terraform"
+}
+
+// skipBelowTerraform skips a process-level test of a feature that binary
+// (terraformPath) does not have: one older than major.minor, by the version
+// it reports, as tfversion.SkipBelow does for resource.Test.
+func skipBelowTerraform(t *testing.T, major, minor int) {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), terraformPath(), "version", "-json").Output()
+	if err != nil {
+		t.Fatalf("%s version -json: %v", terraformPath(), err)
+	}
+	m := regexp.MustCompile(`"terraform_version":\s*"(\d+)\.(\d+)\.`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("%s version -json: no version in %s", terraformPath(), out)
+	}
+	got, _ := strconv.Atoi(string(m[1]))
+	gotMinor, _ := strconv.Atoi(string(m[2]))
+	if got < major || got == major && gotMinor < minor {
+		t.Skipf("%s is %s.%s; this test needs %d.%d or later", terraformPath(), m[1], m[2], major, minor)
+	}
 }
 
 // created201 is how many users portald has created since it started.

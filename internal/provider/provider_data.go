@@ -7,6 +7,7 @@ import (
 	"maps"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -72,6 +73,33 @@ func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequ
 
 func (b *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	b.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// actionBase is resourceBase for actions.
+type actionBase resourceBase
+
+func (b *actionBase) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + b.typeName
+}
+
+func (b *actionBase) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	b.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// actionPartner is the partner an action acts in: partner_id when set,
+// else the default partner. It reports false, with an error on partner_id,
+// when there is none.
+func (d *providerData) actionPartner(ctx context.Context, partnerID types.String, diags *diag.Diagnostics) (string, bool) {
+	if !partnerID.IsNull() && partnerID.ValueString() != "" {
+		return partnerID.ValueString(), true
+	}
+	pid, err := d.defaultPartner(ctx)
+	if err != nil {
+		at := path.Root("partner_id")
+		addPartnerError(diags, "action", &at, "", err)
+		return "", false
+	}
+	return pid, true
 }
 
 // configureData takes the provider's data in Configure of any resource or data source.
