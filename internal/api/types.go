@@ -123,7 +123,7 @@ type User struct {
 	Email           string     `json:"email"`
 	FirstName       string     `json:"first_name"`
 	LastName        string     `json:"last_name"`
-	Phone           string     `json:"phone"`
+	Phone           *string    `json:"phone"` // E.164; null when the user has none
 	Roles           []string   `json:"roles"`
 	Status          string     `json:"status"`
 	AccessExpiresAt *time.Time `json:"access_expires_at"`
