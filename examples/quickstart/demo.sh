@@ -42,7 +42,7 @@ echo "portald at $endpoint, partner $partner"
 cat >"$work/terraformrc" <<CFG
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/partnerportal/portal" = "$bin"
+    "partnerportal/portal" = "$bin"
   }
   direct {}
 }

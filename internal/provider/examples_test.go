@@ -349,11 +349,17 @@ func examplesFS(t *testing.T, examples string) fs.FS {
 	return root.FS()
 }
 
-// runTerraform runs the terraform binary in dir with extra environment
-// variables and returns its combined output.
+// runTerraform runs the terraform binary (terraformPath) in dir with extra
+// environment variables and returns its combined output.
 func runTerraform(t *testing.T, dir string, env []string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), "terraform", args...)
+	return runCLI(t, terraformPath(), dir, env, args...)
+}
+
+// runCLI is runTerraform with the binary bin.
+func runCLI(t *testing.T, bin, dir string, env []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()

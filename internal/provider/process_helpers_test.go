@@ -215,6 +215,43 @@ func terraformPath() string {
 	return "terraform"
 }
 
+// cliBinaries are the binaries a test of what people type runs on: the one
+// the run gives (terraformPath) and, when the run gives none and
+// ../shared/tools is beside the checkout (as in CI), Terraform 1.15.9 and
+// OpenTofu 1.12.6 from there too. A run that gives a binary (CI's runs of
+// the acceptance tests on 1.15.9 and 1.12.6) tests that one only.
+func cliBinaries(t *testing.T) []string {
+	t.Helper()
+	bins := []string{terraformPath()}
+	unpack := filepath.Join(moduleRoot(t), "..", "shared", "tools", "unpack")
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") != "" {
+		return bins
+	}
+	if _, err := os.Stat(unpack); err != nil {
+		return bins
+	}
+	for _, name := range []string{"terraform-1.15.9", "tofu-1.12.6"} {
+		out, err := exec.CommandContext(t.Context(), unpack, name).Output()
+		if err != nil {
+			t.Fatalf("%s %s: %v", unpack, name, err)
+		}
+		bins = append(bins, strings.TrimSpace(string(out)))
+	}
+	return bins
+}
+
+// cliName is what a binary says it is, such as "Terraform v1.11.4" or
+// "OpenTofu v1.12.6": the name of a subtest run on it.
+func cliName(t *testing.T, bin string) string {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), bin, "version").Output()
+	if m := regexp.MustCompile(`(Terraform|OpenTofu) v\S+`).Find(out); err == nil && m != nil {
+		return string(m)
+	}
+	t.Fatalf("%s version: %v\n%s", bin, err, out)
+	return ""
+}
+
 // skipBelowTerraform skips a process-level test of a feature that binary
 // (terraformPath) does not have: one older than major.minor, by the version
 // it reports, as tfversion.SkipBelow does for resource.Test.
