@@ -257,6 +257,22 @@ func cliName(t *testing.T, bin string) string {
 // it reports, as tfversion.SkipBelow does for resource.Test.
 func skipBelowTerraform(t *testing.T, major, minor int) {
 	t.Helper()
+	if v := cliVersion(t); !v.atLeast(major, minor) {
+		t.Skipf("%s is %d.%d; this test needs %d.%d or later", terraformPath(), v.major, v.minor, major, minor)
+	}
+}
+
+// version is a binary's major and minor version.
+type version struct{ major, minor int }
+
+func (v version) atLeast(major, minor int) bool {
+	return v.major > major || v.major == major && v.minor >= minor
+}
+
+// cliVersion is the version terraformPath reports, as
+// terraform-plugin-testing reads it (OpenTofu's own numbers for OpenTofu).
+func cliVersion(t *testing.T) version {
+	t.Helper()
 	out, err := exec.CommandContext(t.Context(), terraformPath(), "version", "-json").Output()
 	if err != nil {
 		t.Fatalf("%s version -json: %v", terraformPath(), err)
@@ -265,11 +281,10 @@ func skipBelowTerraform(t *testing.T, major, minor int) {
 	if m == nil {
 		t.Fatalf("%s version -json: no version in %s", terraformPath(), out)
 	}
-	got, _ := strconv.Atoi(string(m[1]))
-	gotMinor, _ := strconv.Atoi(string(m[2]))
-	if got < major || got == major && gotMinor < minor {
-		t.Skipf("%s is %s.%s; this test needs %d.%d or later", terraformPath(), m[1], m[2], major, minor)
-	}
+	var v version
+	v.major, _ = strconv.Atoi(string(m[1]))
+	v.minor, _ = strconv.Atoi(string(m[2]))
+	return v
 }
 
 // created201 is how many users portald has created since it started.
