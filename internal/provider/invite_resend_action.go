@@ -59,11 +59,7 @@ func (a *inviteResendAction) Schema(_ context.Context, _ action.SchemaRequest, r
 // the plan rather than the apply.
 func (a *inviteResendAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
 	var m inviteResendModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || a.data == nil || m.InviteID.IsUnknown() || m.PartnerID.IsUnknown() {
-		return
-	}
-	pid, ok := a.data.actionPartner(ctx, m.PartnerID, &resp.Diagnostics)
+	pid, ok := a.data.actionConfig(ctx, req.Config, &m, &m.InviteID, &m.PartnerID, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -84,11 +80,7 @@ func (a *inviteResendAction) ModifyPlan(ctx context.Context, req action.ModifyPl
 
 func (a *inviteResendAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m inviteResendModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	pid, ok := a.data.actionPartner(ctx, m.PartnerID, &resp.Diagnostics)
+	pid, ok := a.data.actionConfig(ctx, req.Config, &m, &m.InviteID, &m.PartnerID, &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,6 +20,30 @@ import (
 
 // Actions are Terraform 1.14's; OpenTofu 1.12 has none.
 var actionsNeeded = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
+
+// actionConfig is an action block of type (such as "portal_invite_resend")
+// named x with one attribute set to value, an HCL expression, and a
+// terraform_data whose event (such as after_update) runs it; input is the
+// terraform_data's input, whose change is an update.
+func actionConfig(typ, attr, value, event, input string) string {
+	return fmt.Sprintf(`
+action %[1]q "x" {
+  config {
+    %[2]s = %[3]s
+  }
+}
+
+resource "terraform_data" "trigger" {
+  input = %[5]q
+  lifecycle {
+    action_trigger {
+      events  = [%[4]s]
+      actions = [action.%[1]s.x]
+    }
+  }
+}
+`, typ, attr, value, event, input)
+}
 
 // mailsOf is how many mails of the kind the dev outbox holds for the address.
 func (a *acc) mailsOf(to, kind string) int {
@@ -130,23 +155,8 @@ func TestAccInviteResendAction_trigger(t *testing.T) {
 		return resource.TestStep{
 			Config: a.provider("") + inviteConfig(fmt.Sprintf(`
   email = %q
-  roles = ["member"]`, email)) + fmt.Sprintf(`
-action "portal_invite_resend" "guest" {
-  config {
-    invite_id = portal_partner_invite.test.id
-  }
-}
-
-resource "terraform_data" "reminder" {
-  input = %q
-  lifecycle {
-    action_trigger {
-      events  = [after_update]
-      actions = [action.portal_invite_resend.guest]
-    }
-  }
-}
-`, round),
+  roles = ["member"]`, email)) +
+				actionConfig("portal_invite_resend", "invite_id", "portal_partner_invite.test.id", "after_update", round),
 			Check: func(s *terraform.State) error {
 				if got := a.sendCount(s.RootModule().Resources[inviteAddr].Primary.ID); got != sends {
 					return fmt.Errorf("send_count %d in the portal, want %d", got, sends)
@@ -179,22 +189,7 @@ resource "terraform_data" "reminder" {
 func TestAccInviteResendAction_badID(t *testing.T) {
 	a := newAcc(t)
 	config := func(id string) string {
-		return a.provider("") + fmt.Sprintf(`
-action "portal_invite_resend" "x" {
-  config {
-    invite_id = %q
-  }
-}
-
-resource "terraform_data" "t" {
-  lifecycle {
-    action_trigger {
-      events  = [before_create]
-      actions = [action.portal_invite_resend.x]
-    }
-  }
-}
-`, id)
+		return a.provider("") + actionConfig("portal_invite_resend", "invite_id", strconv.Quote(id), "before_create", "")
 	}
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   actionsNeeded,

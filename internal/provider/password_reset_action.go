@@ -60,11 +60,7 @@ func (a *passwordResetAction) Schema(_ context.Context, _ action.SchemaRequest, 
 // not manage users, a user ranked too high for the token.
 func (a *passwordResetAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
 	var m passwordResetModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || a.data == nil || m.UserID.IsUnknown() || m.PartnerID.IsUnknown() {
-		return
-	}
-	pid, ok := a.data.actionPartner(ctx, m.PartnerID, &resp.Diagnostics)
+	pid, ok := a.data.actionConfig(ctx, req.Config, &m, &m.UserID, &m.PartnerID, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -87,11 +83,7 @@ func (a *passwordResetAction) ModifyPlan(ctx context.Context, req action.ModifyP
 
 func (a *passwordResetAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m passwordResetModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	pid, ok := a.data.actionPartner(ctx, m.PartnerID, &resp.Diagnostics)
+	pid, ok := a.data.actionConfig(ctx, req.Config, &m, &m.UserID, &m.PartnerID, &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,22 +91,7 @@ func TestAccPasswordResetAction_rules(t *testing.T) {
 	member := a.user("member@acme.test", api.RoleMember)
 	removed := a.removedUser("gone@acme.test", api.RoleMember)
 	config := func(token, userID string) string {
-		return a.provider(token) + fmt.Sprintf(`
-action "portal_password_reset" "x" {
-  config {
-    user_id = %q
-  }
-}
-
-resource "terraform_data" "t" {
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.portal_password_reset.x]
-    }
-  }
-}
-`, userID)
+		return a.provider(token) + actionConfig("portal_password_reset", "user_id", strconv.Quote(userID), "after_create", "")
 	}
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   actionsNeeded,
@@ -115,8 +101,10 @@ resource "terraform_data" "t" {
 			{Config: config("", removed.ID), ExpectError: regexp.MustCompile(`(?s)User removed.*Restore it first`)},
 			{Config: config("", "ana@acme.test"), ExpectError: regexp.MustCompile(`(?s)is an email address, not the\s+user's id`)},
 			{
-				PreConfig: func() { a.updatePartner(api.PartnerUpdate{Settings: &api.PartnerSettings{UserAdminMinRole: api.RoleAdmin}}) },
-				Config:    config(manager, member.ID), ExpectError: regexp.MustCompile(`(?s)` + summaryUserAdmin + `.*user_admin_min_role`),
+				PreConfig: func() {
+					a.updatePartner(api.PartnerUpdate{Settings: &api.PartnerSettings{UserAdminMinRole: api.RoleAdmin}})
+				},
+				Config: config(manager, member.ID), ExpectError: regexp.MustCompile(`(?s)` + summaryUserAdmin + `.*user_admin_min_role`),
 			},
 			{
 				Config: config(admin, member.ID),

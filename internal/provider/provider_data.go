@@ -86,12 +86,20 @@ func (b *actionBase) Configure(_ context.Context, req action.ConfigureRequest, r
 	b.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-// actionPartner is the partner an action acts in: partner_id when set,
-// else the default partner. It reports false, with an error on partner_id,
-// when there is none.
-func (d *providerData) actionPartner(ctx context.Context, partnerID types.String, diags *diag.Diagnostics) (string, bool) {
-	if !partnerID.IsNull() && partnerID.ValueString() != "" {
-		return partnerID.ValueString(), true
+// actionConfig reads an action's configuration into m, whose fields id and
+// partner are its object's id and partner_id, and returns the partner the
+// action acts in: partner_id when set, else the default partner. It
+// reports false when there is nothing to do: the configuration did not
+// decode, the provider is not configured yet, there is no partner (an
+// error on partner_id), or, at plan time, the id or the partner is not
+// known yet (the invoke checks it then).
+func (d *providerData) actionConfig(ctx context.Context, config tfsdk.Config, m any, id, partner *types.String, diags *diag.Diagnostics) (string, bool) {
+	diags.Append(config.Get(ctx, m)...)
+	if diags.HasError() || d == nil || id.IsUnknown() || partner.IsUnknown() {
+		return "", false
+	}
+	if !partner.IsNull() && partner.ValueString() != "" {
+		return partner.ValueString(), true
 	}
 	pid, err := d.defaultPartner(ctx)
 	if err != nil {
