@@ -117,7 +117,7 @@ func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSour
 // which the framework's server implements; they are passed through as they
 // are, or Terraform is told the provider has none. Terraform makes these
 // calls once per action invoked.
-var _ tfprotov6.ProviderServerWithActions = &server{}
+var _ tfprotov6.ActionServer = &server{}
 
 func (s *server) actions() tfprotov6.ActionServer {
 	return s.ProviderServer.(tfprotov6.ActionServer) //nolint:forcetypeassert // the framework's server is one
