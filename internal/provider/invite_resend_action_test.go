@@ -144,6 +144,23 @@ action "portal_invite_resend" "accepted" {
 	if n := a.mailsOf("joined@acme.test", "invite"); n != 1 {
 		t.Errorf("%d invitations mailed to the person who accepted, want 1", n)
 	}
+
+	// Revoked by hand between the plan and its apply: the invoke fails
+	// with the portal's answer and what to do instead.
+	if code, out := d.run(t, "plan", "-input=false", "-no-color", "-invoke=action.portal_invite_resend.guest", "-out=resend.tfplan"); code != 0 {
+		t.Fatalf("plan -invoke: exit %d\n%s", code, out)
+	}
+	pending, err := a.client.Invites.List(context.Background(), a.PartnerID, api.InviteListOptions{Email: "guest@acme.test"})
+	if err != nil || len(pending.Invites) != 1 {
+		t.Fatalf("the guest's invitation: %v %+v", err, pending)
+	}
+	if _, err := a.client.Invites.Revoke(context.Background(), a.PartnerID, pending.Invites[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	code, out = d.run(t, "apply", "-input=false", "-no-color", "resend.tfplan")
+	if code == 0 || !strings.Contains(out, "invite_not_pending") || !strings.Contains(out, "create a new portal_partner_invite") {
+		t.Fatalf("apply of the saved resend after a revoke: exit %d; want the portal's invite_not_pending and what to do\n%s", code, out)
+	}
 }
 
 // An action_trigger resends when its resource changes, and only then; the
