@@ -25,8 +25,12 @@ func main() {
 		opts = append(opts, tf6server.WithManagedDebug())
 	}
 	// tf6server.Serve is what providerserver.Serve calls; served here
-	// directly so the server is provider.NewServer's (see there why).
-	err := tf6server.Serve("registry.terraform.io/partnerportal/portal", provider.NewServer(version), opts...)
+	// directly so the server is provider.NewServer's (see there why). The
+	// address is the plain source, which -debug prints as the key of
+	// TF_REATTACH_PROVIDERS: Terraform reads it as
+	// registry.terraform.io/partnerportal/portal and OpenTofu as
+	// registry.opentofu.org/partnerportal/portal, so the line works on both.
+	err := tf6server.Serve("partnerportal/portal", provider.NewServer(version), opts...)
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -23,7 +23,9 @@ trap cleanup EXIT
 say() { printf '\n==> %s\n' "$*"; }
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 
-command -v terraform >/dev/null || { echo "demo: terraform is not on PATH" >&2; exit 1; }
+# TERRAFORM=tofu runs it with OpenTofu: the CLI config below serves both.
+tf="${TERRAFORM:-terraform}"
+command -v "$tf" >/dev/null || { echo "demo: $tf is not on PATH" >&2; exit 1; }
 command -v curl >/dev/null || { echo "demo: curl is not on PATH" >&2; exit 1; }
 
 say "Starting portald on loopback with a fresh database in $work"
@@ -42,7 +44,7 @@ echo "portald at $endpoint, partner $partner"
 cat >"$work/terraformrc" <<CFG
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/partnerportal/portal" = "$bin"
+    "partnerportal/portal" = "$bin"
   }
   direct {}
 }
@@ -54,16 +56,16 @@ cp "$repo/examples/quickstart/main.tf" "$repo/examples/quickstart/team.csv" "$wo
 cd "$work"
 
 say "terraform apply: onboarding the team in team.csv"
-terraform apply -auto-approve -no-color -compact-warnings
+"$tf" apply -auto-approve -no-color -compact-warnings
 
 say "Someone makes Emma Schmidt an admin by hand, through the portal's API"
-emma="$(terraform output -json user_ids | json_field 'emma.schmidt@acme.example')"
+emma="$("$tf" output -json user_ids | json_field 'emma.schmidt@acme.example')"
 curl -sS -X PUT -H "Authorization: Bearer $token" "$endpoint/v1/partners/$partner/users/$emma/roles/admin" >/dev/null
 echo "PUT /v1/partners/$partner/users/$emma/roles/admin"
 
 say "terraform plan catches it (exit code 2 with -detailed-exitcode: changes to apply)"
 set +e
-terraform plan -detailed-exitcode -no-color -compact-warnings
+"$tf" plan -detailed-exitcode -no-color -compact-warnings
 code=$?
 set -e
 echo

@@ -123,7 +123,7 @@ type User struct {
 	Email           string     `json:"email"`
 	FirstName       string     `json:"first_name"`
 	LastName        string     `json:"last_name"`
-	Phone           string     `json:"phone"`
+	Phone           *string    `json:"phone"` // E.164; null when the user has none
 	Roles           []string   `json:"roles"`
 	Status          string     `json:"status"`
 	AccessExpiresAt *time.Time `json:"access_expires_at"`
@@ -320,6 +320,16 @@ type InviteAccept struct {
 	LastName  string `json:"last_name,omitempty"`
 }
 
+// PasswordReset answers POST
+// /v1/partners/{partner_id}/users/{user_id}/password-reset: a link to choose
+// a new password was mailed to Email and works until ExpiresAt. It never
+// holds a password nor the link's token.
+type PasswordReset struct {
+	UserID    string    `json:"user_id"`
+	Email     string    `json:"email"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // PasswordSetup is the body of POST /v1/password-setup, sent by a new user
 // who followed the emailed password link. It needs no API token.
 type PasswordSetup struct {
@@ -472,32 +482,33 @@ var FieldCodes = []string{
 // Audit event actions, AuditEvent.Action: the enum of AuditEvent.action in
 // api/openapi.yaml.
 const (
-	AuditPartnerCreated    = "partner.created"
-	AuditPartnerUpdated    = "partner.updated"
-	AuditRoleCreated       = "role.created"
-	AuditRoleUpdated       = "role.updated"
-	AuditRoleDeleted       = "role.deleted"
-	AuditUserCreated       = "user.created" // by a create, an accepted invite or bootstrap
-	AuditUserUpdated       = "user.updated"
-	AuditUserDeleted       = "user.deleted"
-	AuditUserRestored      = "user.restored"
-	AuditUserPasswordSet   = "user.password_set"
-	AuditUserRolesReplaced = "user.roles_replaced" // PUT .../roles
-	AuditUserRoleGranted   = "user.role_granted"
-	AuditUserRoleRevoked   = "user.role_revoked"
-	AuditInviteCreated     = "invite.created"
-	AuditInviteUpdated     = "invite.updated"
-	AuditInviteResent      = "invite.resent"
-	AuditInviteRevoked     = "invite.revoked"
-	AuditInviteAccepted    = "invite.accepted"
-	AuditTokenCreated      = "token.created"
+	AuditPartnerCreated        = "partner.created"
+	AuditPartnerUpdated        = "partner.updated"
+	AuditRoleCreated           = "role.created"
+	AuditRoleUpdated           = "role.updated"
+	AuditRoleDeleted           = "role.deleted"
+	AuditUserCreated           = "user.created" // by a create, an accepted invite or bootstrap
+	AuditUserUpdated           = "user.updated"
+	AuditUserDeleted           = "user.deleted"
+	AuditUserRestored          = "user.restored"
+	AuditUserPasswordSet       = "user.password_set"
+	AuditUserPasswordResetSent = "user.password_reset_sent" // a reset link mailed; user.password_set once it is used
+	AuditUserRolesReplaced     = "user.roles_replaced"      // PUT .../roles
+	AuditUserRoleGranted       = "user.role_granted"
+	AuditUserRoleRevoked       = "user.role_revoked"
+	AuditInviteCreated         = "invite.created"
+	AuditInviteUpdated         = "invite.updated"
+	AuditInviteResent          = "invite.resent"
+	AuditInviteRevoked         = "invite.revoked"
+	AuditInviteAccepted        = "invite.accepted"
+	AuditTokenCreated          = "token.created"
 )
 
 // AuditActions lists every audit event action.
 var AuditActions = []string{
 	AuditPartnerCreated, AuditPartnerUpdated, AuditRoleCreated, AuditRoleUpdated, AuditRoleDeleted,
 	AuditUserCreated, AuditUserUpdated, AuditUserDeleted, AuditUserRestored, AuditUserPasswordSet,
-	AuditUserRolesReplaced, AuditUserRoleGranted, AuditUserRoleRevoked, AuditInviteCreated, AuditInviteUpdated,
+	AuditUserPasswordResetSent, AuditUserRolesReplaced, AuditUserRoleGranted, AuditUserRoleRevoked, AuditInviteCreated, AuditInviteUpdated,
 	AuditInviteResent, AuditInviteRevoked, AuditInviteAccepted, AuditTokenCreated,
 }
 
@@ -519,7 +530,7 @@ var AuditTargetTypes = []string{TargetPartner, TargetRole, TargetUser, TargetInv
 type OutboxMessage struct {
 	ID        string    `json:"id"`
 	To        string    `json:"to"`
-	Kind      string    `json:"kind"` // "invite" or "password_setup"
+	Kind      string    `json:"kind"` // "invite", "password_setup" or "password_reset"
 	Subject   string    `json:"subject"`
 	Body      string    `json:"body"`
 	Link      string    `json:"link"`

@@ -160,6 +160,27 @@ func TestServerPasswordSetup(t *testing.T) {
 	}
 }
 
+func TestServerPasswordReset(t *testing.T) {
+	f := start(t)
+	u := f.user(t, "reset@acme.test", api.RoleMember)
+	sent := must(f.owner.Users.ResetPassword(f.ctx, f.pid, u.ID))(t)
+	m := f.mail(t, "reset@acme.test", "password_reset")
+	if sent.UserID != u.ID || sent.Email != u.Email || !sent.ExpiresAt.After(m.CreatedAt) {
+		t.Errorf("Users.ResetPassword = %+v; want user %s, its email and an expiry after the mail", sent, u.ID)
+	}
+	person := newClient(t, f.env, anonymous)
+	if set := must(person.Password.Setup(f.ctx, api.PasswordSetup{Token: m.Token, Password: password}))(t); set.Status != api.UserActive {
+		t.Errorf("the reset link set the password, yet the user is %s", set.Status)
+	}
+	if err := f.owner.Users.Delete(f.ctx, f.pid, u.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.owner.Users.ResetPassword(f.ctx, f.pid, u.ID)
+	wantErr(t, err, client.ErrConflict, api.CodeUserDeleted)
+	_, err = f.owner.Users.ResetPassword(f.ctx, f.pid, "usr_missing")
+	wantErr(t, err, client.ErrNotFound, api.CodeNotFound)
+}
+
 func TestServerAudit(t *testing.T) {
 	f := start(t)
 	u := f.user(t, "al@acme.test", api.RoleMember)

@@ -198,7 +198,7 @@ func TestServerUserLifecycle(t *testing.T) {
 	f := start(t)
 	u := must(f.owner.Users.Create(f.ctx, f.pid, api.UserCreate{Email: "ann@acme.test", FirstName: "Ann",
 		Phone: "+14155550123", Roles: []string{api.RoleReadOnly, api.RoleMember}}))(t)
-	if u.ID == "" || u.PartnerID != f.pid || u.Status != api.UserInvited || u.Version != 1 || u.Phone != "+14155550123" ||
+	if u.ID == "" || u.PartnerID != f.pid || u.Status != api.UserInvited || u.Version != 1 || u.Phone == nil || *u.Phone != "+14155550123" ||
 		!slices.Equal(u.Roles, []string{api.RoleMember, api.RoleReadOnly}) {
 		t.Errorf("Users.Create = %+v; want an invited user with roles member, read_only", u)
 	}

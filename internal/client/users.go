@@ -115,3 +115,11 @@ func (s *UsersService) Delete(ctx context.Context, partnerID, userID string, ver
 func (s *UsersService) Restore(ctx context.Context, partnerID, userID string) (*api.User, error) {
 	return doJSON[api.User](ctx, s.c, post(userPath(partnerID, userID)+"/restore", nil))
 }
+
+// ResetPassword mails the user a link to choose a new password, valid for a
+// day, and returns where it went and when it expires; the answer never holds
+// a password or the link's token. Like every POST it carries an
+// Idempotency-Key, so a retry after a lost answer mails once.
+func (s *UsersService) ResetPassword(ctx context.Context, partnerID, userID string) (*api.PasswordReset, error) {
+	return doJSON[api.PasswordReset](ctx, s.c, post(userPath(partnerID, userID)+"/password-reset", nil))
+}

@@ -14,8 +14,18 @@ import (
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
-// passwordLinkLifetime is how long an emailed password link works.
-const passwordLinkLifetime = 7 * 24 * time.Hour
+// How long an emailed password link works: a new user's setup link, and a
+// reset link, which someone asked for now and so needs less time.
+const (
+	passwordLinkLifetime  = 7 * 24 * time.Hour
+	passwordResetLifetime = 24 * time.Hour
+)
+
+// The kinds of password mail in the outbox.
+const (
+	mailPasswordSetup = "password_setup"
+	mailPasswordReset = "password_reset"
+)
 
 func checkPassword(fe *fieldErrors, pw string) {
 	if len(pw) < 10 || len(pw) > 200 {
@@ -33,14 +43,64 @@ func hashPassword(pw string) string {
 
 // sendPasswordSetup mails a new user the link to set their password.
 func (s *Server) sendPasswordSetup(v *view, u *api.User) error {
+	_, err := s.mailPasswordLink(v, u, mailPasswordSetup)
+	return err
+}
+
+// mailPasswordLink stores a new password link for the user and mails it: a
+// new user's setup link, or a reset link, which makes the user's earlier
+// unused links stop working. Either is used with POST /v1/password-setup.
+// It returns when the link expires.
+func (s *Server) mailPasswordLink(v *view, u *api.User, kind string) (time.Time, error) {
+	lifetime, path, subject := passwordLinkLifetime, "/password/setup", "Set your partner portal password"
+	if kind == mailPasswordReset {
+		lifetime, path, subject = passwordResetLifetime, "/password/reset", "Reset your partner portal password"
+		if err := v.exec(`UPDATE password_tokens SET expires_at = ? WHERE user_id = ? AND used_at IS NULL AND expires_at > ?`,
+			micros(v.now), u.ID, micros(v.now)); err != nil {
+			return time.Time{}, err
+		}
+	}
 	token := newSecret("pws_")
+	expires := v.now.Add(lifetime)
 	if err := v.exec(`INSERT INTO password_tokens (hash, user_id, expires_at) VALUES (?, ?, ?)`,
-		hashSecret(token), u.ID, micros(v.now.Add(passwordLinkLifetime))); err != nil {
+		hashSecret(token), u.ID, micros(expires)); err != nil {
+		return time.Time{}, err
+	}
+	link := s.cfg.PublicURL + path + "?token=" + url.QueryEscape(token)
+	body := "An account was created for you. Set your password within 7 days: " + link + "\n"
+	if kind == mailPasswordReset {
+		body = "A new password was asked for your partner portal account. Choose one before " + expires.Format(time.RFC1123) + ": " + link +
+			"\nUntil then your password stays as it is; if you did not expect this mail, ignore it.\n"
+	}
+	return expires, mail(v, u.Email, kind, subject, body, link, token)
+}
+
+// resetPassword mails a user a time-limited link to choose a new password
+// (POST /v1/password-setup takes its token). Nothing about the user changes
+// until the link is used, so it answers 202 with where the mail went and
+// when the link expires: never a password, never the link's token. It is a
+// change to the user for the rules: users.manage (which
+// user_admin_min_role may withhold), and a target ranked below the caller.
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p *principal) error {
+	pt, err := s.usersAdmin(r, p)
+	if err != nil {
 		return err
 	}
-	link := s.cfg.PublicURL + "/password/setup?token=" + url.QueryEscape(token)
-	body := "An account was created for you. Set your password within 7 days: " + link + "\n"
-	return mail(v, u.Email, "password_setup", "Set your partner portal password", body, link, token)
+	return s.write(w, r, func(v *view) (*reply, error) {
+		u, err := userForChange(v, p, pt.ID, r.PathValue("user_id"), versionIs(0))
+		if err != nil {
+			return nil, err
+		}
+		expires, err := s.mailPasswordLink(v, u, mailPasswordReset)
+		if err != nil {
+			return nil, err
+		}
+		sent := api.PasswordReset{UserID: u.ID, Email: u.Email, ExpiresAt: expires}
+		if err := v.audit(p.actor(), userChange(u, api.AuditUserPasswordResetSent, nil, sent)); err != nil {
+			return nil, err
+		}
+		return &reply{status: http.StatusAccepted, body: sent}, nil
+	})
 }
 
 // setupPassword is a new user following the emailed link: it sets their

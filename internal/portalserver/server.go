@@ -175,6 +175,7 @@ func (s *Server) routes() http.Handler {
 	authed("PATCH /v1/partners/{partner_id}/users/{user_id}", s.updateUser)
 	authed("DELETE /v1/partners/{partner_id}/users/{user_id}", s.deleteUser)
 	authed("POST /v1/partners/{partner_id}/users/{user_id}/restore", s.restoreUser)
+	authed("POST /v1/partners/{partner_id}/users/{user_id}/password-reset", s.resetPassword)
 
 	authed("GET /v1/partners/{partner_id}/users/{user_id}/roles", s.listGrants)
 	authed("PUT /v1/partners/{partner_id}/users/{user_id}/roles", s.replaceGrants)

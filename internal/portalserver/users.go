@@ -22,10 +22,13 @@ func scanUser(row scanner, now time.Time) (api.User, error) {
 	var hasPassword bool
 	var expires, activity, deleted sql.NullInt64
 	var created, updated int64
-	var roles string
-	if err := row.Scan(&u.ID, &u.PartnerID, &u.Email, &u.FirstName, &u.LastName, &u.Phone, &hasPassword, &expires,
+	var phone, roles string
+	if err := row.Scan(&u.ID, &u.PartnerID, &u.Email, &u.FirstName, &u.LastName, &phone, &hasPassword, &expires,
 		&activity, &deleted, &u.Version, &created, &updated, &roles); err != nil {
 		return u, err
+	}
+	if phone != "" { // the column holds "" for no phone (NOT NULL since 0001); the API answers null
+		u.Phone = &phone
 	}
 	var err error
 	if u.Roles, err = decodeJSONList(roles); err != nil {
@@ -539,7 +542,9 @@ func updateUserIn(v *view, p *principal, u *api.User, in api.UserUpdate) (*api.U
 	patch(&next.Email, in.Email)
 	patch(&next.FirstName, in.FirstName)
 	patch(&next.LastName, in.LastName)
-	patch(&next.Phone, in.Phone)
+	if in.Phone != nil {
+		next.Phone = in.Phone // "" clears it
+	}
 	if in.AccessExpiresAt != nil {
 		next.AccessExpiresAt = in.AccessExpiresAt
 	}
@@ -549,7 +554,7 @@ func updateUserIn(v *view, p *principal, u *api.User, in api.UserUpdate) (*api.U
 	norm := api.NormalizeEmail(next.Email)
 	_, domain, _ := strings.Cut(norm, "@")
 	if err := v.exec(`UPDATE users SET email = ?, email_norm = ?, email_domain = ?, first_name = ?, last_name = ?, phone = ?, access_expires_at = ? WHERE id = ?`,
-		next.Email, norm, domain, next.FirstName, next.LastName, next.Phone, nullMicros(next.AccessExpiresAt), u.ID); err != nil {
+		next.Email, norm, domain, next.FirstName, next.LastName, phoneColumn(next.Phone), nullMicros(next.AccessExpiresAt), u.ID); err != nil {
 		return nil, err
 	}
 	after, err := bumpUser(v, u)
@@ -557,6 +562,14 @@ func updateUserIn(v *view, p *principal, u *api.User, in api.UserUpdate) (*api.U
 		return nil, err
 	}
 	return after, v.audit(p.actor(), userChange(u, api.AuditUserUpdated, u, after))
+}
+
+// phoneColumn is how a user's phone is stored: "" for none.
+func phoneColumn(phone *string) string {
+	if phone == nil {
+		return ""
+	}
+	return *phone
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p *principal) error {

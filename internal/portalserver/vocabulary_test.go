@@ -274,6 +274,7 @@ func TestAuditTrailRecordsEveryDocumentedAction(t *testing.T) {
 	w.tokenFor(w.PartnerID, u.ID)
 	do(http.MethodDelete, users, nil, http.StatusNoContent)
 	do(http.MethodPost, users+"/restore", nil, http.StatusOK)
+	do(http.MethodPost, users+"/password-reset", nil, http.StatusAccepted)
 
 	inv := w.invite(api.InviteCreate{Email: "guest@acme.test", Roles: []string{api.RoleMember}})
 	invite := w.invitesPath() + "/" + inv.ID

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -127,7 +128,10 @@ func TestAccAdoption_importForEachOverTheUsersDataSource(t *testing.T) {
 // TestAccAdoption_generatedConfigPlansEmpty writes import blocks only, lets
 // terraform generate the resources' configuration, and checks that the
 // generated configuration applies the imports and then plans nothing,
-// without a single edit.
+// without a single edit. A person without a phone gets no phone line (the
+// portal answers null), so the generated configuration leaves their phone
+// to the portal instead of managing it as empty: OpenTofu writes every
+// attribute that is not null.
 func TestAccAdoption_generatedConfigPlansEmpty(t *testing.T) {
 	team, newDir := adoptionWorld(t)
 	var imports strings.Builder
@@ -139,6 +143,22 @@ func TestAccAdoption_generatedConfigPlansEmpty(t *testing.T) {
 	generated, err := os.ReadFile(filepath.Join(tf.dir, "generated.tf"))
 	if err != nil || strings.Count(string(generated), `resource "portal_partner_user"`) != len(team) {
 		t.Fatalf("generated.tf (%v):\n%s", err, generated)
+	}
+	phones := regexp.MustCompile(`(?m)^\s*phone\s*=\s*"(.*)"`).FindAllStringSubmatch(string(generated), -1)
+	withPhone := 0
+	for _, u := range team {
+		if u.Phone != nil {
+			withPhone++
+		}
+	}
+	if len(phones) != withPhone {
+		t.Errorf("generated.tf has %d phone lines for the %d people with a phone:\n%s", len(phones), withPhone, generated)
+	}
+	for _, m := range phones {
+		if m[1] == "" {
+			t.Errorf("generated.tf manages a phone as empty (phone = \"\"):\n%s", generated)
+			break
+		}
 	}
 	if out := tf.mustRun(t, "apply", "-auto-approve"); !strings.Contains(out, fmt.Sprintf("%d imported, 0 added, 0 changed, 0 destroyed", len(team))) {
 		t.Fatalf("apply of the generated configuration:\n%s\ngenerated.tf:\n%s", out, generated)

@@ -175,3 +175,13 @@ func requireAcc(t *testing.T) {
 		t.Fatal("TF_ACC is set but the terraform binary is not on PATH: acceptance tests need it")
 	}
 }
+
+// phoneOf is a user's phone as the portal has it, "" for none.
+func phoneOf(u *api.User) string {
+	if u.Phone == nil {
+		return ""
+	}
+	return *u.Phone
+}
+
+func ptr[T any](v T) *T { return &v }

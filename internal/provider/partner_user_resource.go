@@ -79,7 +79,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"first_name": leftWhenUnset("Given name. Left as the portal has it when not set.", validText()),
 			"last_name":  leftWhenUnset("Family name. Left as the portal has it when not set.", validText()),
 			"phone": leftWhenUnset("Phone number in E.164 form: `+`, the country code and the number, such as `+14155550123`. `\"\"` clears it. "+
-				"Left as the portal has it when not set.", validPhone()),
+				"Left as the portal has it when not set; null in state when the user has none, so configuration generated from an import leaves it out.", validPhone()),
 			"roles": schema.SetAttribute{
 				ElementType: types.StringType,
 				Optional:    true,
@@ -453,7 +453,7 @@ func userModelFromAPI(ctx context.Context, prior userModel, u *api.User) (userMo
 	}
 	m.FirstName = types.StringValue(u.FirstName)
 	m.LastName = types.StringValue(u.LastName)
-	m.Phone = types.StringValue(u.Phone)
+	m.Phone = phoneValue(prior.Phone, u.Phone)
 	roles, d := stringSet(ctx, u.Roles)
 	diags.Append(d...)
 	m.Roles = roles
@@ -465,6 +465,16 @@ func userModelFromAPI(ctx context.Context, prior userModel, u *api.User) (userMo
 	m.CreatedAt = timeValue(u.CreatedAt)
 	m.LastActivityAt = timeString(u.LastActivityAt)
 	return m, diags
+}
+
+// phoneValue is the user's phone in state: null when the portal has none
+// (so that a configuration generated from state leaves it out), unless the
+// configuration, in prior, says "" for that.
+func phoneValue(prior types.String, phone *string) types.String {
+	if phone == nil && !prior.IsUnknown() && !prior.IsNull() && prior.ValueString() == "" {
+		return prior
+	}
+	return types.StringPointerValue(phone)
 }
 
 func userCreateFromModel(ctx context.Context, m userModel) (api.UserCreate, diag.Diagnostics) {
@@ -504,6 +514,9 @@ func userUpdateFromModel(ctx context.Context, m userModel, state *userModel) (ap
 	}
 	u.Email, u.FirstName, u.LastName, u.Phone = text(m.Email, prior.Email), text(m.FirstName, prior.FirstName),
 		text(m.LastName, prior.LastName), text(m.Phone, prior.Phone)
+	if u.Phone != nil && *u.Phone == "" && state != nil && state.Phone.IsNull() {
+		u.Phone = nil // no phone either way: nothing to send
+	}
 	if changed(m.Roles, prior.Roles) {
 		roles, d := setStrings(ctx, m.Roles)
 		diags.Append(d...)

@@ -120,7 +120,7 @@ data "portal_partner_users" "deleted" {
 					"email":             knownvalue.StringExact("temp@acme.test"),
 					"first_name":        knownvalue.StringExact(""),
 					"last_name":         knownvalue.StringExact(""),
-					"phone":             knownvalue.StringExact(""),
+					"phone":             knownvalue.Null(),
 					"roles":             stringSetOf("member"),
 					"access_expires_at": knownvalue.StringExact(end.Format(time.RFC3339)),
 					"status":            knownvalue.StringExact(api.UserExpired),

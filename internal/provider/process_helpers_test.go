@@ -70,10 +70,13 @@ func binaries(t *testing.T) (providerDir, portald string) {
 
 // writeCLIConfig writes a Terraform CLI config that finds this provider in
 // providerDir through dev_overrides, so no init and no registry are needed.
+// The key is the plain source address, which Terraform reads as
+// registry.terraform.io/partnerportal/portal and OpenTofu as
+// registry.opentofu.org/partnerportal/portal: the same file serves both.
 func writeCLIConfig(t *testing.T, providerDir string) string {
 	t.Helper()
 	rc := filepath.Join(t.TempDir(), "terraformrc")
-	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", filepath.ToSlash(providerDir))
+	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", filepath.ToSlash(providerDir))
 	if err := os.WriteFile(rc, []byte(cli), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +183,7 @@ func newTFDir(t *testing.T, providerDir, config string, env ...string) *tfDir {
 }
 
 func (d *tfDir) command(ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buffer) {
-	cmd := exec.CommandContext(ctx, "terraform", args...)
+	cmd := exec.CommandContext(ctx, terraformPath(), args...)
 	cmd.Dir, cmd.Env = d.dir, d.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -200,6 +203,88 @@ func (d *tfDir) run(t *testing.T, args ...string) (int, string) {
 		t.Fatalf("terraform %v: %v", args, err)
 	}
 	return 0, out.String()
+}
+
+// terraformPath is the Terraform (or OpenTofu) binary that tests run as a
+// process: TF_ACC_TERRAFORM_PATH when set, as terraform-plugin-testing
+// reads it for the other acceptance tests, else terraform on PATH.
+func terraformPath() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	return "terraform"
+}
+
+// cliBinaries are the binaries a test of what people type runs on: the one
+// the run gives (terraformPath) and, when the run gives none and
+// ../shared/tools is beside the checkout (as in CI), Terraform 1.15.9 and
+// OpenTofu 1.12.6 from there too. A run that gives a binary (CI's runs of
+// the acceptance tests on 1.15.9 and 1.12.6) tests that one only.
+func cliBinaries(t *testing.T) []string {
+	t.Helper()
+	bins := []string{terraformPath()}
+	unpack := filepath.Join(moduleRoot(t), "..", "shared", "tools", "unpack")
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") != "" {
+		return bins
+	}
+	if _, err := os.Stat(unpack); err != nil {
+		return bins
+	}
+	for _, name := range []string{"terraform-1.15.9", "tofu-1.12.6"} {
+		out, err := exec.CommandContext(t.Context(), unpack, name).Output()
+		if err != nil {
+			t.Fatalf("%s %s: %v", unpack, name, err)
+		}
+		bins = append(bins, strings.TrimSpace(string(out)))
+	}
+	return bins
+}
+
+// cliName is what a binary says it is, such as "Terraform v1.11.4" or
+// "OpenTofu v1.12.6": the name of a subtest run on it.
+func cliName(t *testing.T, bin string) string {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), bin, "version").Output()
+	if m := regexp.MustCompile(`(Terraform|OpenTofu) v\S+`).Find(out); err == nil && m != nil {
+		return string(m)
+	}
+	t.Fatalf("%s version: %v\n%s", bin, err, out)
+	return ""
+}
+
+// skipBelowTerraform skips a process-level test of a feature that binary
+// (terraformPath) does not have: one older than major.minor, by the version
+// it reports, as tfversion.SkipBelow does for resource.Test.
+func skipBelowTerraform(t *testing.T, major, minor int) {
+	t.Helper()
+	if v := cliVersion(t); !v.atLeast(major, minor) {
+		t.Skipf("%s is %d.%d; this test needs %d.%d or later", terraformPath(), v.major, v.minor, major, minor)
+	}
+}
+
+// version is a binary's major and minor version.
+type version struct{ major, minor int }
+
+func (v version) atLeast(major, minor int) bool {
+	return v.major > major || v.major == major && v.minor >= minor
+}
+
+// cliVersion is the version terraformPath reports, as
+// terraform-plugin-testing reads it (OpenTofu's own numbers for OpenTofu).
+func cliVersion(t *testing.T) version {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), terraformPath(), "version", "-json").Output()
+	if err != nil {
+		t.Fatalf("%s version -json: %v", terraformPath(), err)
+	}
+	m := regexp.MustCompile(`"terraform_version":\s*"(\d+)\.(\d+)\.`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("%s version -json: no version in %s", terraformPath(), out)
+	}
+	var v version
+	v.major, _ = strconv.Atoi(string(m[1]))
+	v.minor, _ = strconv.Atoi(string(m[2]))
+	return v
 }
 
 // created201 is how many users portald has created since it started.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -26,7 +27,10 @@ const (
 	envPartnerID = "PORTAL_PARTNER_ID"
 )
 
-var _ provider.Provider = &portalProvider{}
+var (
+	_ provider.Provider            = &portalProvider{}
+	_ provider.ProviderWithActions = &portalProvider{}
+)
 
 // New returns the provider's constructor for a release version.
 func New(version string) func() provider.Provider {
@@ -143,6 +147,7 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	data := newProviderData(c, partnerID)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ActionData = data
 }
 
 func (p *portalProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -163,6 +168,14 @@ func (p *portalProvider) DataSources(_ context.Context) []func() datasource.Data
 		newInvitesDataSource,
 		newRolesDataSource,
 		newAuditEventsDataSource,
+	}
+}
+
+// Actions are Terraform 1.14's: a Terraform that has none never asks for them.
+func (p *portalProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		newInviteResendAction,
+		newPasswordResetAction,
 	}
 }
 

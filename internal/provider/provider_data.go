@@ -7,6 +7,7 @@ import (
 	"maps"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -72,6 +73,41 @@ func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequ
 
 func (b *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	b.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// actionBase is resourceBase for actions.
+type actionBase resourceBase
+
+func (b *actionBase) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + b.typeName
+}
+
+func (b *actionBase) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	b.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// actionConfig reads an action's configuration into m, whose fields id and
+// partner are its object's id and partner_id, and returns the partner the
+// action acts in: partner_id when set, else the default partner. It
+// reports false when there is nothing to do: the configuration did not
+// decode, the provider is not configured yet, there is no partner (an
+// error on partner_id), or, at plan time, the id or the partner is not
+// known yet (the invoke checks it then).
+func (d *providerData) actionConfig(ctx context.Context, config tfsdk.Config, m any, id, partner *types.String, diags *diag.Diagnostics) (string, bool) {
+	diags.Append(config.Get(ctx, m)...)
+	if diags.HasError() || d == nil || id.IsUnknown() || partner.IsUnknown() {
+		return "", false
+	}
+	if !partner.IsNull() && partner.ValueString() != "" {
+		return partner.ValueString(), true
+	}
+	pid, err := d.defaultPartner(ctx)
+	if err != nil {
+		at := path.Root("partner_id")
+		addPartnerError(diags, "action", &at, "", err)
+		return "", false
+	}
+	return pid, true
 }
 
 // configureData takes the provider's data in Configure of any resource or data source.

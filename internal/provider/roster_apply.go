@@ -82,10 +82,10 @@ func spareFromExclusive(users map[string]api.User, tokenUserID string) func(api.
 
 // rosterElementFromAPI is a person as the portal has them (as the data
 // sources show them), over prior (which keeps access_expires_at as written
-// when it is the same instant).
+// when it is the same instant, and a phone written "" for none).
 func rosterElementFromAPI(ctx context.Context, prior rosterUserModel, u api.User) (rosterUserModel, diag.Diagnostics) {
 	d, diags := userDataFromAPI(ctx, &u)
-	return rosterUserModel{ID: d.ID, FirstName: d.FirstName, LastName: d.LastName, Phone: d.Phone, Roles: d.Roles,
+	return rosterUserModel{ID: d.ID, FirstName: d.FirstName, LastName: d.LastName, Phone: phoneValue(prior.Phone, u.Phone), Roles: d.Roles,
 		AccessExpiresAt: keepInstant(prior.AccessExpiresAt, u.AccessExpiresAt), Status: d.Status}, diags
 }
 

@@ -174,7 +174,7 @@ func TestRosterStateKeepsWhatSucceeded(t *testing.T) {
 				FirstName: "Di", Roles: []string{"member"}, Status: api.UserInvited, Version: 1}}, "prt_1")
 		case "fa@acme.example":
 			outcomes[i] = outcomeOf(c.op, api.UserBatchItem{Status: http.StatusOK, User: &api.User{ID: "usr_f", Email: "fa@acme.example",
-				FirstName: "Fa", Phone: "+14155550123", Roles: []string{"member"}, Status: api.UserActive, Version: 3}}, "prt_1")
+				FirstName: "Fa", Phone: ptr("+14155550123"), Roles: []string{"member"}, Status: api.UserActive, Version: 3}}, "prt_1")
 		case "cy@acme.example": // removed
 			outcomes[i] = outcomeOf(c.op, api.UserBatchItem{Status: http.StatusNoContent}, "prt_1")
 		case "ed@acme.example": // removal refused

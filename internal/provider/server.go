@@ -113,6 +113,28 @@ func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSour
 	return during(ctx, s.ProviderServer.ReadDataSource, req)
 }
 
+// Actions are an optional part of the protocol (tfprotov6.ActionServer),
+// which the framework's server implements; they are passed through as they
+// are, or Terraform is told the provider has none. Terraform makes these
+// calls once per action invoked.
+var _ tfprotov6.ActionServer = &server{}
+
+func (s *server) actions() tfprotov6.ActionServer {
+	return s.ProviderServer.(tfprotov6.ActionServer) //nolint:forcetypeassert // the framework's server is one
+}
+
+func (s *server) ValidateActionConfig(ctx context.Context, req *tfprotov6.ValidateActionConfigRequest) (*tfprotov6.ValidateActionConfigResponse, error) {
+	return s.actions().ValidateActionConfig(ctx, req)
+}
+
+func (s *server) PlanAction(ctx context.Context, req *tfprotov6.PlanActionRequest) (*tfprotov6.PlanActionResponse, error) {
+	return s.actions().PlanAction(ctx, req)
+}
+
+func (s *server) InvokeAction(ctx context.Context, req *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error) {
+	return s.actions().InvokeAction(ctx, req)
+}
+
 // rpcContext is a request's context whose values are gone once the request
 // has returned. Deadline and Done are the request's, so a context derived
 // from an rpcContext ends with the request; Value answers as the request's

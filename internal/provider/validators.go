@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -48,6 +49,26 @@ func validPhone() validator.String {
 			return ""
 		}
 		return fmt.Sprintf("%q is not an E.164 phone number: a + then the country code and number, 7 to 15 digits, no spaces, such as +14155550123.", s)
+	}}
+}
+
+// validObjectID checks the shape of an object's id (what, such as
+// "invite"; example, such as "inv_0123abcd"), which the contract leaves
+// opaque: one path segment of printable characters, and not an email
+// address or a PARTNER_ID/ID pair, which people give where an id belongs.
+func validObjectID(what, example string) validator.String {
+	return stringCheck{what + " id", func(s string) string {
+		switch {
+		case s == "":
+			return fmt.Sprintf("The %s id is empty; give the %s's id, such as %s.", what, what, example)
+		case strings.Contains(s, "@"):
+			return fmt.Sprintf("%q is an email address, not the %s's id (such as %s): read the id from the %s's resource or data source.", s, what, example, what)
+		case strings.Contains(s, "/"):
+			return fmt.Sprintf("%q is not the %s's id (such as %s): give the id alone, and the partner in partner_id.", s, what, example)
+		case strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+			return fmt.Sprintf("%q is not the %s's id (such as %s): an id holds no spaces or control characters.", s, what, example)
+		}
+		return ""
 	}}
 }
 
