@@ -69,7 +69,7 @@ func (d *tfDir) mustRun(t *testing.T, args ...string) string {
 // showJSON decodes `terraform show -json [plan]` (its standard output only).
 func (d *tfDir) showJSON(t *testing.T, v any, args ...string) {
 	t.Helper()
-	cmd := exec.Command("terraform", append([]string{"show", "-json"}, args...)...)
+	cmd := exec.Command(terraformBinary(), append([]string{"show", "-json"}, args...)...)
 	cmd.Dir, cmd.Env = d.dir, d.env
 	out, err := cmd.Output()
 	if err != nil {
@@ -170,7 +170,7 @@ resource "portal_partner_invite" "waiting" {
 	}
 	tf.mustRun(t, "apply", "-auto-approve", "-var=team_csv=team.csv")
 	tf.mustRun(t, "apply", "-auto-approve", "-var=team_csv=team.csv") // the invite now shows in the data source
-	cmd := exec.Command("terraform", "output", "-json", "unmanaged_access")
+	cmd := exec.Command(terraformBinary(), "output", "-json", "unmanaged_access")
 	cmd.Dir, cmd.Env = tf.dir, tf.env
 	out, err := cmd.Output()
 	if err != nil {

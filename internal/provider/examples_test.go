@@ -353,7 +353,7 @@ func examplesFS(t *testing.T, examples string) fs.FS {
 // variables and returns its combined output.
 func runTerraform(t *testing.T, dir string, env []string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), "terraform", args...)
+	cmd := exec.CommandContext(t.Context(), terraformBinary(), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()

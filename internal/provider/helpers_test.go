@@ -165,13 +165,25 @@ func (a *acc) checkUsersRemoved(s *terraform.State) error {
 }
 
 // requireAcc skips t unless TF_ACC is set, and fails it when TF_ACC is set
-// but the terraform binary is not on PATH.
+// but the terraform binary (terraformBinary) is missing.
 func requireAcc(t *testing.T) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 to run it (`make test` and `make testacc` do)")
 	}
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("TF_ACC is set but the terraform binary is not on PATH: acceptance tests need it")
+	if _, err := exec.LookPath(terraformBinary()); err != nil {
+		t.Fatalf("TF_ACC is set but the terraform binary %q is not found: acceptance tests need it (%v)", terraformBinary(), err)
 	}
+}
+
+// terraformBinary is the binary the acceptance tests run: the one named by
+// TF_ACC_TERRAFORM_PATH, which terraform-plugin-testing runs too (the CI
+// matrix sets it to Terraform 1.15 and OpenTofu 1.12), else terraform on
+// PATH. Tests that start terraform themselves use it, so that every test of
+// a run is on the same binary.
+func terraformBinary() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	return "terraform"
 }

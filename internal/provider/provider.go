@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -26,7 +27,10 @@ const (
 	envPartnerID = "PORTAL_PARTNER_ID"
 )
 
-var _ provider.Provider = &portalProvider{}
+var (
+	_ provider.Provider                  = &portalProvider{}
+	_ provider.ProviderWithListResources = &portalProvider{}
+)
 
 // New returns the provider's constructor for a release version.
 func New(version string) func() provider.Provider {
@@ -143,6 +147,8 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	data := newProviderData(c, partnerID)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func (p *portalProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -152,6 +158,16 @@ func (p *portalProvider) Resources(_ context.Context) []func() resource.Resource
 		newRoleAssignmentResource,
 		newRoleResource,
 		newRosterResource,
+	}
+}
+
+// ListResources are what `terraform query` lists (Terraform 1.14+), each
+// named as the resource it finds.
+func (p *portalProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		newUserList,
+		newInviteList,
+		newRoleList,
 	}
 }
 
