@@ -2,12 +2,14 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"testing"
 
+	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -186,4 +188,31 @@ func terraformBinary() string {
 		return p
 	}
 	return "terraform"
+}
+
+// requireTerraform skips t, as terraform-plugin-testing's
+// tfversion.SkipBelow skips a TestCase, when terraformBinary is older than
+// minimum (OpenTofu reports its own version: 1.12 lacks what Terraform 1.14
+// added). Only tests that run terraform themselves need it; for what they
+// test, the CI matrix has a binary that is new enough.
+func requireTerraform(t *testing.T, minimum, feature string) {
+	t.Helper()
+	requireAcc(t)
+	out, err := exec.Command(terraformBinary(), "version", "-json").Output()
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err == nil {
+		err = json.Unmarshal(out, &v)
+	}
+	if err != nil {
+		t.Fatalf("%s version -json: %v\n%s", terraformBinary(), err, out)
+	}
+	have, err := version.NewVersion(v.Version)
+	if err != nil {
+		t.Fatalf("%s version -json: %v", terraformBinary(), err)
+	}
+	if have.LessThan(version.Must(version.NewVersion(minimum))) {
+		t.Skipf("%s needs Terraform %s or later; %s is %s: skipping test", feature, minimum, terraformBinary(), have)
+	}
 }

@@ -377,7 +377,7 @@ func inviteModelFromAPI(ctx context.Context, prior inviteModel, inv *api.Invite)
 	if m.OnExpiry.IsNull() || m.OnExpiry.IsUnknown() {
 		m.OnExpiry = types.StringValue(onExpiryReinvite)
 	}
-	if m.ResendTriggers.IsUnknown() {
+	if m.ResendTriggers.IsUnknown() || m.ResendTriggers.IsNull() { // null typed, also from a zero prior (a list result)
 		m.ResendTriggers = types.MapNull(types.StringType)
 	}
 	m.Status = types.StringValue(inv.Status)

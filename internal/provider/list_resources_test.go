@@ -2,7 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -141,4 +145,62 @@ list "portal_partner_user" "bad_domain" {
 			},
 		},
 	})
+}
+
+// TestAccQuery_generateConfigAdopts is the adoption job on Terraform 1.14+:
+// `terraform query -generate-config-out` writes a resource and an import
+// block (by identity) for each user, invite and custom role found, which
+// apply as imports only and then plan nothing, without a single edit.
+func TestAccQuery_generateConfigAdopts(t *testing.T) {
+	requireTerraform(t, "1.14.0", "terraform query")
+	w := startProcessWorld(t)
+	c := w.client(t)
+	team := existingTeam(t, c, w.boot.PartnerID)
+	ctx := context.Background()
+	if _, err := c.Invites.Create(ctx, w.boot.PartnerID, api.InviteCreate{Email: "waiting@elsewhere.test", Roles: []string{"member"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Roles.Create(ctx, w.boot.PartnerID, api.RoleCreate{Key: "billing", Name: "Billing", Rank: 30, Permissions: []string{"data.read"}}); err != nil {
+		t.Fatal(err)
+	}
+	tf := w.tfDir(t, "provider \"portal\" {}\n")
+	query := `
+list "portal_partner_user" "adopt" {
+  provider         = portal
+  include_resource = true
+  config {
+    email_domain = "adopt.test"
+  }
+}
+
+list "portal_partner_invite" "pending" {
+  provider         = portal
+  include_resource = true
+  config {
+    status = "pending"
+  }
+}
+
+list "portal_role" "custom" {
+  provider         = portal
+  include_resource = true
+}
+`
+	if err := os.WriteFile(filepath.Join(tf.dir, "adopt.tfquery.hcl"), []byte(query), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := tf.run(t, "query", "-no-color", "-generate-config-out=generated.tf"); code != 0 {
+		t.Fatalf("terraform query: exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(tf.dir, "generated.tf"))
+	generated := string(b)
+	want := len(team) + 2
+	if err != nil || strings.Count(generated, `resource "portal_partner_user"`) != len(team) || strings.Count(generated, `resource "portal_partner_invite"`) != 1 ||
+		strings.Count(generated, `resource "portal_role"`) != 1 || strings.Count(generated, "identity = {") != want {
+		t.Fatalf("generated.tf (%v), want %d users, an invite and a role, imported by identity:\n%s", err, len(team), generated)
+	}
+	if out := tf.mustRun(t, "apply", "-auto-approve"); !strings.Contains(out, fmt.Sprintf("%d imported, 0 added, 0 changed, 0 destroyed", want)) {
+		t.Fatalf("apply of the generated configuration:\n%s\ngenerated.tf:\n%s", out, generated)
+	}
+	tf.mustRun(t, "plan", "-detailed-exitcode")
 }
