@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-version"
@@ -198,6 +199,27 @@ func terraformBinary() string {
 func requireTerraform(t *testing.T, minimum, feature string) {
 	t.Helper()
 	requireAcc(t)
+	if have := terraformVersion(t); have.LessThan(version.Must(version.NewVersion(minimum))) {
+		t.Skipf("%s needs Terraform %s or later; %s is %s: skipping test", feature, minimum, terraformBinary(), have)
+	}
+}
+
+// skipOnOpenTofu skips t when terraformBinary is OpenTofu, which lacks
+// what t tests for the reason given (why).
+func skipOnOpenTofu(t *testing.T, why string) {
+	t.Helper()
+	out, err := exec.Command(terraformBinary(), "version").Output()
+	if err != nil {
+		t.Fatalf("%s version: %v", terraformBinary(), err)
+	}
+	if strings.HasPrefix(string(out), "OpenTofu") {
+		t.Skip("OpenTofu: " + why)
+	}
+}
+
+// terraformVersion is the version terraformBinary reports (OpenTofu its own).
+func terraformVersion(t *testing.T) *version.Version {
+	t.Helper()
 	out, err := exec.Command(terraformBinary(), "version", "-json").Output()
 	var v struct {
 		Version string `json:"terraform_version"`
@@ -212,7 +234,5 @@ func requireTerraform(t *testing.T, minimum, feature string) {
 	if err != nil {
 		t.Fatalf("%s version -json: %v", terraformBinary(), err)
 	}
-	if have.LessThan(version.Must(version.NewVersion(minimum))) {
-		t.Skipf("%s needs Terraform %s or later; %s is %s: skipping test", feature, minimum, terraformBinary(), have)
-	}
+	return have
 }

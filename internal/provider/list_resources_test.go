@@ -164,29 +164,16 @@ func TestAccQuery_generateConfigAdopts(t *testing.T) {
 		t.Fatal(err)
 	}
 	tf := w.tfDir(t, "provider \"portal\" {}\n")
-	query := `
-list "portal_partner_user" "adopt" {
-  provider         = portal
-  include_resource = true
-  config {
-    email_domain = "adopt.test"
-  }
-}
-
-list "portal_partner_invite" "pending" {
-  provider         = portal
-  include_resource = true
-  config {
-    status = "pending"
-  }
-}
-
-list "portal_role" "custom" {
-  provider         = portal
-  include_resource = true
-}
-`
-	if err := os.WriteFile(filepath.Join(tf.dir, "adopt.tfquery.hcl"), []byte(query), 0o600); err != nil {
+	// The queries are the docs' examples, as they are written but for the domain.
+	var query strings.Builder
+	for _, name := range []string{"portal_partner_user", "portal_partner_invite", "portal_role"} {
+		b, err := os.ReadFile(filepath.Join(moduleRoot(t), "examples", "list-resources", name, "list-resource.tfquery.hcl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		query.WriteString(strings.Replace(string(b), `"acme.example"`, `"adopt.test"`, 1) + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(tf.dir, "adopt.tfquery.hcl"), []byte(query.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if code, out := tf.run(t, "query", "-no-color", "-generate-config-out=generated.tf"); code != 0 {
