@@ -38,13 +38,9 @@ func (l *inviteList) ListResourceConfigSchema(_ context.Context, _ list.ListReso
 func (l *inviteList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	var f invitesFilter
 	var diags diag.Diagnostics
-	invites, ok := l.data.listInvites(ctx, req.Config, &f, &f, &diags)
-	if !ok {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
+	invites, _ := l.data.listInvites(ctx, req.Config, &f, &f, &diags)
 	pid := f.PartnerID.ValueString()
-	streamResults(ctx, req, stream, invites, func(inv *api.Invite, r *list.ListResult) {
+	streamResults(ctx, req, stream, invites, diags, func(inv *api.Invite, r *list.ListResult) {
 		inviteIdentity.of(r.Identity, pid, inv.ID)
 		r.DisplayName = displayName(inv.Email, inv.Status)
 		if req.IncludeResource {

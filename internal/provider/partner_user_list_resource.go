@@ -44,13 +44,9 @@ func (l *userList) ListResourceConfigSchema(_ context.Context, _ list.ListResour
 func (l *userList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	var f usersFilter
 	var diags diag.Diagnostics
-	users, ok := l.data.listUsers(ctx, req.Config, &f, &f, &diags)
-	if !ok {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
+	users, _ := l.data.listUsers(ctx, req.Config, &f, &f, &diags) // on error, diags says why
 	pid := f.PartnerID.ValueString()
-	streamResults(ctx, req, stream, users, func(u *api.User, r *list.ListResult) {
+	streamResults(ctx, req, stream, users, diags, func(u *api.User, r *list.ListResult) {
 		userIdentity.of(r.Identity, pid, u.ID)
 		r.DisplayName = displayName(u.Email, strings.TrimSpace(u.FirstName+" "+u.LastName))
 		if req.IncludeResource {
@@ -74,7 +70,13 @@ func listPartnerID(what string) listschema.StringAttribute {
 // streamResults answers a list request with one result per item, at most
 // the request's limit: what result fills in (the identity, the display
 // name and, when the request includes resources, the resource's object).
-func streamResults[T any](ctx context.Context, req list.ListRequest, stream *list.ListResultsStream, items []T, result func(*T, *list.ListResult)) {
+// With an error in diags, from reading the configuration or listing, the
+// answer is diags alone.
+func streamResults[T any](ctx context.Context, req list.ListRequest, stream *list.ListResultsStream, items []T, diags diag.Diagnostics, result func(*T, *list.ListResult)) {
+	if diags.HasError() {
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
 	stream.Results = func(push func(list.ListResult) bool) {
 		for i := range items {
 			if req.Limit > 0 && int64(i) >= req.Limit {

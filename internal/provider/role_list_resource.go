@@ -37,14 +37,10 @@ func (l *roleList) List(ctx context.Context, req list.ListRequest, stream *list.
 		PartnerID types.String `tfsdk:"partner_id"`
 	}
 	var diags diag.Diagnostics
-	roles, ok := readList(ctx, l.data, req.Config, &m, &m.PartnerID, "roles", &diags, l.data.client.Roles.ListAll)
-	if !ok {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
+	roles, _ := readList(ctx, l.data, req.Config, &m, &m.PartnerID, "roles", &diags, l.data.client.Roles.ListAll)
 	pid := m.PartnerID.ValueString()
 	roles = slices.DeleteFunc(roles, func(ro api.Role) bool { return ro.BuiltIn })
-	streamResults(ctx, req, stream, roles, func(ro *api.Role, r *list.ListResult) {
+	streamResults(ctx, req, stream, roles, diags, func(ro *api.Role, r *list.ListResult) {
 		roleIdentity.of(r.Identity, pid, ro.Key)
 		r.DisplayName = displayName(ro.Name, ro.Key)
 		if req.IncludeResource {

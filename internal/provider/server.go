@@ -73,13 +73,17 @@ func ServerFor(p func() provider.Provider) func() tfprotov6.ProviderServer {
 // layer below must have them too, or `terraform query` and actions would
 // answer "not implemented".
 type frameworkServer interface {
-	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
 	tfprotov6.ActionServer
 }
 
+// tf6server asserts ProviderServerWithListResource and
+// ProviderServerWithActions, which are ProviderServer with these two (and
+// deprecated, to be folded into ProviderServer).
 var (
-	_ tfprotov6.ProviderServerWithListResource = &server{}
-	_ tfprotov6.ProviderServerWithActions      = &server{}
+	_ tfprotov6.ListResourceServer = &server{}
+	_ tfprotov6.ActionServer       = &server{}
 )
 
 type server struct {
