@@ -153,7 +153,8 @@ func TestRPCContextErrAfterRelease(t *testing.T) {
 // layer must pass them through, with the identity schemas, to the framework.
 func TestServerServesListResourcesAndIdentity(t *testing.T) {
 	srv := NewServer("test")()
-	if _, ok := srv.(tfprotov6.ProviderServerWithListResource); !ok { //nolint:staticcheck // what tf6server asserts (terraform-plugin-go v0.31.0)
+	lists, ok := srv.(tfprotov6.ProviderServerWithListResource) //nolint:staticcheck // what tf6server asserts (terraform-plugin-go v0.31.0)
+	if !ok {
 		t.Fatal("the server does not serve list resources: terraform query would answer that they are not implemented")
 	}
 	if _, ok := srv.(tfprotov6.ProviderServerWithActions); !ok { //nolint:staticcheck // what tf6server asserts
@@ -189,8 +190,8 @@ func TestServerServesListResourcesAndIdentity(t *testing.T) {
 			t.Errorf("identity of %s: %v, want %v", typ, got, attrs)
 		}
 	}
-	list, err := srv.(tfprotov6.ListResourceServer).ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{TypeName: "portal_partner_user"})
-	if err != nil || list == nil {
+	valid, err := lists.ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{TypeName: "portal_partner_user"})
+	if err != nil || valid == nil {
 		t.Fatalf("ValidateListResourceConfig: %v", err)
 	}
 }
