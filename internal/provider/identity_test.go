@@ -1,14 +1,18 @@
 package provider
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
 // Every resource has an identity (Terraform 1.12+, OpenTofu 1.12+): set on
@@ -112,4 +116,30 @@ func TestAccIdentity_everyResource(t *testing.T) {
 			})
 		})
 	}
+}
+
+// An import block's identity may leave partner_id out: the provider's
+// partner is used, and stored in the identity as resolved.
+func TestAccIdentity_importWithoutPartner(t *testing.T) {
+	a := newAcc(t)
+	u := a.createUser(api.UserCreate{Email: "kept@acme.test", FirstName: "Kept", Roles: []string{"member"}})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		Steps: []resource.TestStep{{
+			Config: a.provider("") + fmt.Sprintf(`
+import {
+  to       = portal_partner_user.test
+  identity = { id = %[1]q }
+}
+`, u.ID) + userConfig(`  email = "kept@acme.test"
+  first_name = "Kept"
+  roles = ["member"]`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionNoop)}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectIdentity(userAddr, map[string]knownvalue.Check{"partner_id": knownvalue.StringExact(a.PartnerID), "id": knownvalue.StringExact(u.ID)}),
+				stateValue("partner_id", knownvalue.StringExact(a.PartnerID)),
+			},
+		}},
+	})
 }
