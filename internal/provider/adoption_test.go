@@ -70,7 +70,7 @@ func (d *tfDir) mustRun(t *testing.T, args ...string) string {
 // showJSON decodes `terraform show -json [plan]` (its standard output only).
 func (d *tfDir) showJSON(t *testing.T, v any, args ...string) {
 	t.Helper()
-	cmd := exec.Command("terraform", append([]string{"show", "-json"}, args...)...)
+	cmd := exec.Command(terraformPath(), append([]string{"show", "-json"}, args...)...)
 	cmd.Dir, cmd.Env = d.dir, d.env
 	out, err := cmd.Output()
 	if err != nil {
@@ -190,7 +190,7 @@ resource "portal_partner_invite" "waiting" {
 	}
 	tf.mustRun(t, "apply", "-auto-approve", "-var=team_csv=team.csv")
 	tf.mustRun(t, "apply", "-auto-approve", "-var=team_csv=team.csv") // the invite now shows in the data source
-	cmd := exec.Command("terraform", "output", "-json", "unmanaged_access")
+	cmd := exec.Command(terraformPath(), "output", "-json", "unmanaged_access")
 	cmd.Dir, cmd.Env = tf.dir, tf.env
 	out, err := cmd.Output()
 	if err != nil {

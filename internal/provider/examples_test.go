@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -54,6 +55,13 @@ var exampleValidateOnly = map[string]string{
 	"data-sources/portal_partner_users/data-source.tf":        "adopts every user, the owner running the test too, whom destroy may not remove",
 }
 
+// identityImportExample is the file of a resource's examples that imports
+// it by identity: an import block with identity needs Terraform 1.12 or
+// OpenTofu 1.12, and older binaries cannot parse it, so there it is left
+// out of the folder's validation; it is never applied (its ids are
+// placeholders).
+const identityImportExample = "import-by-identity.tf"
+
 // TestAccExamplesValidate runs every folder under examples/ that holds .tf
 // files as it is written, against this provider built from the working
 // tree, so that the examples the docs show can neither drift from the
@@ -80,6 +88,7 @@ func TestAccExamplesValidate(t *testing.T) {
 	providerDir, _ := binaries(t)
 	cliEnv := []string{"TF_CLI_CONFIG_FILE=" + writeCLIConfig(t, providerDir), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}
 
+	identity := cliVersion(t).atLeast(1, 12)
 	dirs := exampleDirs(t, examples)
 	for _, want := range []string{"provider", "quickstart"} {
 		if !slices.Contains(dirs, want) {
@@ -100,8 +109,25 @@ func TestAccExamplesValidate(t *testing.T) {
 			}
 			work := copyExamples(t, examples)
 			folder := filepath.Join(work, dir)
+			// The identity import is validated on its own, in place of the
+			// import by id of the same resource.
+			byIdentity, err := os.ReadFile(filepath.Join(folder, identityImportExample))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+			removeExample(t, folder, identityImportExample)
 			if out, err := runTerraform(t, folder, cliEnv, "validate", "-no-color"); err != nil {
 				t.Fatalf("terraform validate %s: %v\n%s", name, err, out)
+			}
+			if identity && byIdentity != nil {
+				removeExample(t, folder, "import-by-string-id.tf")
+				if err := os.WriteFile(filepath.Join(folder, identityImportExample), byIdentity, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if out, err := runTerraform(t, folder, cliEnv, "validate", "-no-color"); err != nil {
+					t.Fatalf("terraform validate %s with %s: %v\n%s", name, identityImportExample, err, out)
+				}
+				removeExample(t, folder, identityImportExample)
 			}
 			if !apply {
 				return
@@ -118,6 +144,14 @@ func TestAccExamplesValidate(t *testing.T) {
 	}
 	if applied < len(dirs)/2 {
 		t.Errorf("only %d of %d example folders are applied; want most of them to run as written", applied, len(dirs))
+	}
+}
+
+// removeExample removes the file name from folder, if it is there.
+func removeExample(t *testing.T, folder, name string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(folder, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
 	}
 }
 
@@ -248,7 +282,7 @@ func applyFiles(t *testing.T, examples, dir string) []string {
 	t.Helper()
 	var files []string
 	for _, f := range tfFiles(t, filepath.Join(examples, dir)) {
-		if _, skip := exampleValidateOnly[filepath.ToSlash(filepath.Join(dir, f))]; !skip {
+		if _, skip := exampleValidateOnly[filepath.ToSlash(filepath.Join(dir, f))]; !skip && f != identityImportExample {
 			files = append(files, f)
 		}
 	}

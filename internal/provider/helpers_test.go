@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -165,14 +166,14 @@ func (a *acc) checkUsersRemoved(s *terraform.State) error {
 }
 
 // requireAcc skips t unless TF_ACC is set, and fails it when TF_ACC is set
-// but the terraform binary is not on PATH.
+// but the terraform binary (terraformPath) is missing.
 func requireAcc(t *testing.T) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 to run it (`make test` and `make testacc` do)")
 	}
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("TF_ACC is set but the terraform binary is not on PATH: acceptance tests need it")
+	if _, err := exec.LookPath(terraformPath()); err != nil {
+		t.Fatalf("TF_ACC is set but the terraform binary %q is not found: acceptance tests need it (%v)", terraformPath(), err)
 	}
 }
 
@@ -185,3 +186,16 @@ func phoneOf(u *api.User) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// skipOnOpenTofu skips t when terraformPath is OpenTofu, which lacks
+// what t tests for the reason given (why).
+func skipOnOpenTofu(t *testing.T, why string) {
+	t.Helper()
+	out, err := exec.Command(terraformPath(), "version").Output()
+	if err != nil {
+		t.Fatalf("%s version: %v", terraformPath(), err)
+	}
+	if strings.HasPrefix(string(out), "OpenTofu") {
+		t.Skip("OpenTofu: " + why)
+	}
+}

@@ -27,6 +27,7 @@ var (
 	_ resource.ResourceWithConfigure   = &inviteResource{}
 	_ resource.ResourceWithImportState = &inviteResource{}
 	_ resource.ResourceWithModifyPlan  = &inviteResource{}
+	_ resource.ResourceWithIdentity    = &inviteResource{}
 )
 
 // What an expired invite does in the plan.
@@ -60,6 +61,9 @@ type inviteModel struct {
 	SendCount      types.Int64  `tfsdk:"send_count"`
 	CreatedAt      types.String `tfsdk:"created_at"`
 }
+
+// inviteIdentity is portal_partner_invite's identity.
+var inviteIdentity = newIdentity(partnerIdentity, identityAttr{name: "id", description: "The invite's id, such as `inv_0123abcd`."})
 
 func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -116,6 +120,10 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 	}
 }
 
+func (r *inviteResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	inviteIdentity.schema(resp)
+}
+
 // ModifyPlan defaults the partner, checks roles against the token's ceiling,
 // keeps an accepted invite's roles out of the comparison, and turns an
 // expired invite into a planned resend, nothing, or an error (on_expiry).
@@ -162,10 +170,12 @@ func (r *inviteResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	resp.Diagnostics.Append(saveInvite(ctx, plan, inv, &resp.State, resp.Private)...)
+	resp.Diagnostics.Append(inviteIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 func (r *inviteResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state inviteModel
+	resp.Diagnostics.Append(inviteIdentity.set(resp.Identity, req.State.Raw)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -185,6 +195,7 @@ func (r *inviteResource) Read(ctx context.Context, req resource.ReadRequest, res
 
 func (r *inviteResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state inviteModel
+	resp.Diagnostics.Append(inviteIdentity.set(resp.Identity, req.State.Raw)...)
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	version, d := privateVersion(ctx, req.Private)
@@ -249,20 +260,28 @@ func (r *inviteResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 }
 
-// ImportState adopts an invite by id, or "PARTNER_ID/INVITE_ID".
+// ImportState adopts an invite by id, or "PARTNER_ID/INVITE_ID", or by
+// identity, { partner_id (optional), id }.
 func (r *inviteResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	partnerID, id, err := parseUserImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import id %q must be an invite id (inv_...) or PARTNER_ID/INVITE_ID", req.ID))
+	v, d := inviteIdentity.imported(req, func(id string) ([]string, error) {
+		partnerID, ref, err := parseUserImportID(id)
+		if err != nil {
+			err = fmt.Errorf("import id %q must be an invite id (inv_...) or PARTNER_ID/INVITE_ID", id)
+		}
+		return []string{partnerID, ref}, err
+	})
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/INVITE_ID", &resp.Diagnostics)
+	partnerID, ok := r.data.importPartner(ctx, v[0], "PARTNER_ID/INVITE_ID", &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), v[1])...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_expiry"), onExpiryReinvite)...)
+	resp.Diagnostics.Append(inviteIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 // emailReallyChanged replaces the invite for another address, not another case.
@@ -358,7 +377,7 @@ func inviteModelFromAPI(ctx context.Context, prior inviteModel, inv *api.Invite)
 	if m.OnExpiry.IsNull() || m.OnExpiry.IsUnknown() {
 		m.OnExpiry = types.StringValue(onExpiryReinvite)
 	}
-	if m.ResendTriggers.IsUnknown() {
+	if m.ResendTriggers.IsUnknown() || m.ResendTriggers.IsNull() { // null typed, also from a zero prior (a list result)
 		m.ResendTriggers = types.MapNull(types.StringType)
 	}
 	m.Status = types.StringValue(inv.Status)

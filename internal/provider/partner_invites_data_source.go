@@ -7,7 +7,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
@@ -24,11 +26,25 @@ func newInvitesDataSource() datasource.DataSource {
 type invitesDataSource struct{ dataSourceBase }
 
 type invitesDataModel struct {
-	PartnerID types.String      `tfsdk:"partner_id"`
-	Status    types.String      `tfsdk:"status"`
-	Email     types.String      `tfsdk:"email"`
-	Invites   []inviteDataModel `tfsdk:"invites"`
+	invitesFilter
+	Invites []inviteDataModel `tfsdk:"invites"`
 }
+
+// invitesFilter is what portal_partner_invites and the portal_partner_invite
+// list resource select invites by, with the same names, meaning and checks.
+type invitesFilter struct {
+	PartnerID types.String `tfsdk:"partner_id"`
+	Status    types.String `tfsdk:"status"`
+	Email     types.String `tfsdk:"email"`
+}
+
+// The filters' descriptions and the statuses an invite may have.
+const (
+	invitesStatusFilter = "Only invites with this status: `pending`, `accepted`, `expired` or `revoked`."
+	invitesEmailFilter  = "Only invites sent to this address, compared case-insensitively."
+)
+
+var inviteStatuses = []string{api.InvitePending, api.InviteAccepted, api.InviteExpired, api.InviteRevoked}
 
 func (d *invitesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -37,16 +53,8 @@ func (d *invitesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"All pages are read.",
 		Attributes: map[string]schema.Attribute{
 			"partner_id": partnerIDAttribute("invites"),
-			"status": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only invites with this status: `pending`, `accepted`, `expired` or `revoked`.",
-				Validators:  []validator.String{stringvalidator.OneOf(api.InvitePending, api.InviteAccepted, api.InviteExpired, api.InviteRevoked)},
-			},
-			"email": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only invites sent to this address, compared case-insensitively.",
-				Validators:  []validator.String{validEmail()},
-			},
+			"status":     schema.StringAttribute{Optional: true, Description: invitesStatusFilter, Validators: []validator.String{stringvalidator.OneOf(inviteStatuses...)}},
+			"email":      schema.StringAttribute{Optional: true, Description: invitesEmailFilter, Validators: []validator.String{validEmail()}},
 			"invites": schema.ListNestedAttribute{
 				Computed:     true,
 				Description:  "The matching invites, ordered by email, then by id.",
@@ -58,13 +66,23 @@ func (d *invitesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 
 func (d *invitesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m invitesDataModel
-	invites, ok := readList(ctx, d.data, req.Config, &m, &m.PartnerID, "invitations", &resp.Diagnostics, func(ctx context.Context, pid string) ([]api.Invite, error) {
-		return d.data.client.Invites.ListAll(ctx, pid, api.InviteListOptions{Status: m.Status.ValueString(), Email: m.Email.ValueString()})
-	})
+	invites, ok := d.data.listInvites(ctx, req.Config, &m, &m.invitesFilter, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	slices.SortFunc(invites, func(a, b api.Invite) int { return byEmail(a.Email, a.ID, b.Email, b.ID) })
 	m.Invites = mapAll(ctx, invites, &resp.Diagnostics, inviteDataFromAPI)
 	saveData(ctx, &resp.State, m, &resp.Diagnostics)
+}
+
+// listInvites reads a configuration holding an invitesFilter f into m (see
+// readConfig) and lists the invites of its partner that match, ordered by
+// email, then id. It reports false, with the diagnostics, on error.
+func (d *providerData) listInvites(ctx context.Context, config tfsdk.Config, m any, f *invitesFilter, diags *diag.Diagnostics) ([]api.Invite, bool) {
+	invites, ok := readList(ctx, d, config, m, &f.PartnerID, "invitations", diags, func(ctx context.Context, pid string) ([]api.Invite, error) {
+		return d.client.Invites.ListAll(ctx, pid, api.InviteListOptions{Status: f.Status.ValueString(), Email: f.Email.ValueString()})
+	})
+	if ok {
+		slices.SortFunc(invites, func(a, b api.Invite) int { return byEmail(a.Email, a.ID, b.Email, b.ID) })
+	}
+	return invites, ok
 }

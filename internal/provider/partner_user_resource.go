@@ -28,6 +28,7 @@ var (
 	_ resource.ResourceWithConfigure   = &userResource{}
 	_ resource.ResourceWithImportState = &userResource{}
 	_ resource.ResourceWithModifyPlan  = &userResource{}
+	_ resource.ResourceWithIdentity    = &userResource{}
 )
 
 func newUserResource() resource.Resource {
@@ -51,6 +52,9 @@ type userModel struct {
 	CreatedAt        types.String `tfsdk:"created_at"`
 	LastActivityAt   types.String `tfsdk:"last_activity_at"`
 }
+
+// userIdentity is portal_partner_user's identity.
+var userIdentity = newIdentity(partnerIdentity, identityAttr{name: "id", description: "The user's id, such as `usr_0123abcd`."})
 
 // userCodec reads and writes userModel without the framework's per-call
 // reflection (see modelCodec): this resource is planned and refreshed once
@@ -113,6 +117,10 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"last_activity_at": computedByPortal("When the user last used the portal (RFC 3339), or null if never."),
 		},
 	}
+}
+
+func (r *userResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	userIdentity.schema(resp)
 }
 
 // ModifyPlan fills in the default partner and checks before anything is
@@ -194,16 +202,19 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == api.CodeUserDeleted && plan.RestoreIfDeleted.ValueBool() && apiErr.Problem.RestorableUserID != "" {
 		r.restore(ctx, plan, apiErr.Problem.RestorableUserID, resp)
+		resp.Diagnostics.Append(userIdentity.set(resp.Identity, resp.State.Raw)...)
 		return
 	}
 	if addCreateUserError(&resp.Diagnostics, plan, err) {
 		return
 	}
 	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+	resp.Diagnostics.Append(userIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state userModel
+	resp.Diagnostics.Append(userIdentity.set(resp.Identity, req.State.Raw)...)
 	resp.Diagnostics.Append(userCodec().get(ctx, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -227,6 +238,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 
 func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state userModel
+	resp.Diagnostics.Append(userIdentity.set(resp.Identity, req.State.Raw)...)
 	resp.Diagnostics.Append(userCodec().get(ctx, req.Plan.Raw, &plan)...)
 	resp.Diagnostics.Append(userCodec().get(ctx, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -284,18 +296,22 @@ func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 }
 
 // ImportState adopts an existing user by id or by email, optionally with the
-// partner first: "usr_123", "ana@example.com", "prt_9/usr_123", "prt_9/ana@example.com".
+// partner first: "usr_123", "ana@example.com", "prt_9/usr_123", "prt_9/ana@example.com";
+// or by identity, { partner_id (optional), id }.
 func (r *userResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	partnerID, ref, err := parseUserImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
+	v, d := userIdentity.imported(req, func(id string) ([]string, error) {
+		partnerID, ref, err := parseUserImportID(id)
+		return []string{partnerID, ref}, err
+	})
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/USER", &resp.Diagnostics)
+	partnerID, ok := r.data.importPartner(ctx, v[0], "PARTNER_ID/USER", &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	id := ref
+	id, ref := v[1], v[1]
 	if strings.Contains(ref, "@") {
 		list, err := r.data.client.Users.List(ctx, partnerID, api.UserListOptions{Email: ref})
 		if addAPIError(&resp.Diagnostics, "Unable to find partner user", "looking up "+ref+" in partner "+partnerID, err) {
@@ -309,6 +325,7 @@ func (r *userResource) ImportState(ctx context.Context, req resource.ImportState
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
+	resp.Diagnostics.Append(userIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 // restore brings back a removed account and updates it to the plan. The

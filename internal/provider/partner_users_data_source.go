@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
@@ -28,15 +29,34 @@ func newUsersDataSource() datasource.DataSource {
 type usersDataSource struct{ dataSourceBase }
 
 type usersDataModel struct {
-	PartnerID      types.String    `tfsdk:"partner_id"`
-	Role           types.String    `tfsdk:"role"`
-	Status         types.String    `tfsdk:"status"`
-	EmailDomain    types.String    `tfsdk:"email_domain"`
-	IncludeDeleted types.Bool      `tfsdk:"include_deleted"`
-	Users          []userDataModel `tfsdk:"users"`
-	Emails         types.Set       `tfsdk:"emails"`
-	IDs            types.List      `tfsdk:"ids"`
+	usersFilter
+	Users  []userDataModel `tfsdk:"users"`
+	Emails types.Set       `tfsdk:"emails"`
+	IDs    types.List      `tfsdk:"ids"`
 }
+
+// usersFilter is what portal_partner_users and the portal_partner_user list
+// resource select users by, with the same names, meaning and checks.
+type usersFilter struct {
+	PartnerID      types.String `tfsdk:"partner_id"`
+	Role           types.String `tfsdk:"role"`
+	Status         types.String `tfsdk:"status"`
+	EmailDomain    types.String `tfsdk:"email_domain"`
+	IncludeDeleted types.Bool   `tfsdk:"include_deleted"`
+}
+
+// The filters' descriptions and the statuses a user may have.
+const (
+	usersRoleFilter = "Only users who hold this role (a built-in or custom role key, such as `manager`). " +
+		"A role the partner does not have is an error that lists its roles, rather than an empty list."
+	usersStatusFilter = "Only users with this status: `invited` (has not set a password yet), `active`, `expired` (past " +
+		"`access_expires_at`) or `deleted` (removed; implies `include_deleted`)."
+	usersEmailDomainFilter = "Only users whose email address is at this domain, such as `acme.com` (compared case-insensitively; a leading `@` is ignored). " +
+		"A value that is not a domain fails at plan time."
+	usersIncludeDeletedFilter = "Also list removed (soft-deleted) users, with status `deleted`. Default `false`."
+)
+
+var userStatuses = []string{api.UserInvited, api.UserActive, api.UserExpired, api.UserDeleted}
 
 func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -44,29 +64,11 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"existing users into Terraform with `import` blocks and `for_each`, and to report people with access who are not managed in code. " +
 			"All pages are read.",
 		Attributes: map[string]schema.Attribute{
-			"partner_id": partnerIDAttribute("users"),
-			"role": schema.StringAttribute{
-				Optional: true,
-				Description: "Only users who hold this role (a built-in or custom role key, such as `manager`). " +
-					"A role the partner does not have is an error that lists its roles, rather than an empty list.",
-				Validators: []validator.String{validRoleKey()},
-			},
-			"status": schema.StringAttribute{
-				Optional: true,
-				Description: "Only users with this status: `invited` (has not set a password yet), `active`, `expired` (past " +
-					"`access_expires_at`) or `deleted` (removed; implies `include_deleted`).",
-				Validators: []validator.String{stringvalidator.OneOf(api.UserInvited, api.UserActive, api.UserExpired, api.UserDeleted)},
-			},
-			"email_domain": schema.StringAttribute{
-				Optional: true,
-				Description: "Only users whose email address is at this domain, such as `acme.com` (compared case-insensitively; a leading `@` is ignored). " +
-					"A value that is not a domain fails at plan time.",
-				Validators: []validator.String{validEmailDomain()},
-			},
-			"include_deleted": schema.BoolAttribute{
-				Optional:    true,
-				Description: "Also list removed (soft-deleted) users, with status `deleted`. Default `false`.",
-			},
+			"partner_id":      partnerIDAttribute("users"),
+			"role":            schema.StringAttribute{Optional: true, Description: usersRoleFilter, Validators: []validator.String{validRoleKey()}},
+			"status":          schema.StringAttribute{Optional: true, Description: usersStatusFilter, Validators: []validator.String{stringvalidator.OneOf(userStatuses...)}},
+			"email_domain":    schema.StringAttribute{Optional: true, Description: usersEmailDomainFilter, Validators: []validator.String{validEmailDomain()}},
+			"include_deleted": schema.BoolAttribute{Optional: true, Description: usersIncludeDeletedFilter},
 			"users": schema.ListNestedAttribute{
 				Computed:     true,
 				Description:  "The matching users, ordered by email.",
@@ -84,25 +86,10 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 
 func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m usersDataModel
-	pid, ok := d.data.readConfig(ctx, req.Config, &m, &m.PartnerID, "partner_id", &resp.Diagnostics)
-	// The portal answers a role it does not have with an empty list, which
-	// reads as "nobody holds it": a misspelt role would hide everyone who
-	// holds the real one.
-	if !ok || (!m.Role.IsNull() && !d.data.checkRoleFilter(ctx, pid, m.Role.ValueString(), path.Root("role"), &resp.Diagnostics)) {
+	users, ok := d.data.listUsers(ctx, req.Config, &m, &m.usersFilter, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	users, err := throughRefusal(&d.data.auth, func() ([]api.User, error) {
-		return d.data.client.Users.ListAll(ctx, pid, api.UserListOptions{
-			Role:           m.Role.ValueString(),
-			Status:         m.Status.ValueString(),
-			EmailDomain:    m.EmailDomain.ValueString(),
-			IncludeDeleted: m.IncludeDeleted.ValueBool(),
-		})
-	})
-	if addAPIError(&resp.Diagnostics, "Unable to list partner users", "partner users of partner "+pid, err) {
-		return
-	}
-	slices.SortFunc(users, func(a, b api.User) int { return byEmail(a.Email, a.ID, b.Email, b.ID) })
 	m.Users = mapAll(ctx, users, &resp.Diagnostics, userDataFromAPI)
 	emails, ids := make([]string, 0, len(users)), make([]string, 0, len(users))
 	for _, u := range m.Users {
@@ -116,6 +103,32 @@ func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	m.IDs, diags = types.ListValueFrom(ctx, types.StringType, ids)
 	resp.Diagnostics.Append(diags...)
 	saveData(ctx, &resp.State, m, &resp.Diagnostics)
+}
+
+// listUsers reads a configuration holding a usersFilter f into m (see
+// readConfig) and lists the users of its partner that match, ordered by
+// email. It reports false, with the diagnostics, on error.
+func (d *providerData) listUsers(ctx context.Context, config tfsdk.Config, m any, f *usersFilter, diags *diag.Diagnostics) ([]api.User, bool) {
+	pid, ok := d.readConfig(ctx, config, m, &f.PartnerID, "partner_id", diags)
+	// The portal answers a role it does not have with an empty list, which
+	// reads as "nobody holds it": a misspelt role would hide everyone who
+	// holds the real one.
+	if !ok || (!f.Role.IsNull() && !d.checkRoleFilter(ctx, pid, f.Role.ValueString(), path.Root("role"), diags)) {
+		return nil, false
+	}
+	users, err := throughRefusal(&d.auth, func() ([]api.User, error) {
+		return d.client.Users.ListAll(ctx, pid, api.UserListOptions{
+			Role:           f.Role.ValueString(),
+			Status:         f.Status.ValueString(),
+			EmailDomain:    f.EmailDomain.ValueString(),
+			IncludeDeleted: f.IncludeDeleted.ValueBool(),
+		})
+	})
+	if addAPIError(diags, "Unable to list partner users", "partner users of partner "+pid, err) {
+		return nil, false
+	}
+	slices.SortFunc(users, func(a, b api.User) int { return byEmail(a.Email, a.ID, b.Email, b.ID) })
+	return users, true
 }
 
 // validEmailDomain takes the domain of an email address, such as acme.com,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -28,8 +29,9 @@ const (
 )
 
 var (
-	_ provider.Provider            = &portalProvider{}
-	_ provider.ProviderWithActions = &portalProvider{}
+	_ provider.Provider                  = &portalProvider{}
+	_ provider.ProviderWithActions       = &portalProvider{}
+	_ provider.ProviderWithListResources = &portalProvider{}
 )
 
 // New returns the provider's constructor for a release version.
@@ -147,6 +149,7 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	data := newProviderData(c, partnerID)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 	resp.ActionData = data
 }
 
@@ -157,6 +160,16 @@ func (p *portalProvider) Resources(_ context.Context) []func() resource.Resource
 		newRoleAssignmentResource,
 		newRoleResource,
 		newRosterResource,
+	}
+}
+
+// ListResources are what `terraform query` lists (Terraform 1.14+), each
+// named as the resource it finds.
+func (p *portalProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		newUserList,
+		newInviteList,
+		newRoleList,
 	}
 }
 

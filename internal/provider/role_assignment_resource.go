@@ -24,6 +24,7 @@ var (
 	_ resource.ResourceWithConfigure   = &roleAssignmentResource{}
 	_ resource.ResourceWithImportState = &roleAssignmentResource{}
 	_ resource.ResourceWithModifyPlan  = &roleAssignmentResource{}
+	_ resource.ResourceWithIdentity    = &roleAssignmentResource{}
 )
 
 func newRoleAssignmentResource() resource.Resource {
@@ -42,6 +43,10 @@ type roleAssignmentModel struct {
 	GrantedAt types.String `tfsdk:"granted_at"`
 	GrantedBy types.String `tfsdk:"granted_by"`
 }
+
+// assignmentIdentity is portal_role_assignment's identity.
+var assignmentIdentity = newIdentity(partnerIdentity, identityAttr{name: "user_id", description: "The id of the user holding the role, such as `usr_0123abcd`."},
+	identityAttr{name: "role", description: "The key of the role granted, such as `manager`."})
 
 func (r *roleAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -67,6 +72,10 @@ func (r *roleAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"granted_by": setOnCreate("The id of the actor who granted the role: a user id, or an operator token's id."),
 		},
 	}
+}
+
+func (r *roleAssignmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	assignmentIdentity.schema(resp)
 }
 
 // ModifyPlan fills in the default partner and the id, checks a new grant's
@@ -120,12 +129,14 @@ func (r *roleAssignmentResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, assignmentModelFromAPI(pid, g))...)
+	resp.Diagnostics.Append(assignmentIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 // Read drops the grant from state when it is gone: the role was revoked
 // outside Terraform, or the user was removed. The plan then grants it again.
 func (r *roleAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state roleAssignmentModel
+	resp.Diagnostics.Append(assignmentIdentity.set(resp.Identity, req.State.Raw)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -179,14 +190,19 @@ func (r *roleAssignmentResource) Delete(ctx context.Context, req resource.Delete
 }
 
 // ImportState adopts a grant the user holds: "USER_ID/ROLE", or
-// "PARTNER_ID/USER_ID/ROLE" for a partner other than the default.
+// "PARTNER_ID/USER_ID/ROLE" for a partner other than the default; or by
+// identity, { partner_id (optional), user_id, role }.
 func (r *roleAssignmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	partnerID, userID, role, err := parseAssignmentImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
+	v, d := assignmentIdentity.imported(req, func(id string) ([]string, error) {
+		partnerID, userID, role, err := parseAssignmentImportID(id)
+		return []string{partnerID, userID, role}, err
+	})
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/USER_ID/ROLE", &resp.Diagnostics)
+	userID, role := v[1], v[2]
+	partnerID, ok := r.data.importPartner(ctx, v[0], "PARTNER_ID/USER_ID/ROLE", &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -194,6 +210,7 @@ func (r *roleAssignmentResource) ImportState(ctx context.Context, req resource.I
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_id"), userID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("role"), role)...)
+	resp.Diagnostics.Append(assignmentIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 // addGrantError explains a failed grant, and reports whether there was

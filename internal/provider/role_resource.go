@@ -30,6 +30,7 @@ var (
 	_ resource.ResourceWithImportState    = &roleResource{}
 	_ resource.ResourceWithModifyPlan     = &roleResource{}
 	_ resource.ResourceWithValidateConfig = &roleResource{}
+	_ resource.ResourceWithIdentity       = &roleResource{}
 )
 
 func newRoleResource() resource.Resource { return &roleResource{resourceBase{typeName: "role"}} }
@@ -48,6 +49,9 @@ type roleModel struct {
 	CreatedAt   types.String `tfsdk:"created_at"`
 	UpdatedAt   types.String `tfsdk:"updated_at"`
 }
+
+// roleIdentity is portal_role's identity.
+var roleIdentity = newIdentity(partnerIdentity, identityAttr{name: "key", description: "The role's key, such as `billing`."})
 
 func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -98,6 +102,10 @@ func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"updated_at": computedByPortal("When the role was last changed (RFC 3339)."),
 		},
 	}
+}
+
+func (r *roleResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	roleIdentity.schema(resp)
 }
 
 // ValidateConfig refuses an edit permission without its read permission.
@@ -222,10 +230,12 @@ func (r *roleResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	resp.Diagnostics.Append(saveRole(ctx, ro, &resp.State, resp.Private)...)
+	resp.Diagnostics.Append(roleIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 func (r *roleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state roleModel
+	resp.Diagnostics.Append(roleIdentity.set(resp.Identity, req.State.Raw)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -249,6 +259,7 @@ func (r *roleResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 
 func (r *roleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state roleModel
+	resp.Diagnostics.Append(roleIdentity.set(resp.Identity, req.State.Raw)...)
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -296,25 +307,31 @@ func (r *roleResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	addAPIError(&resp.Diagnostics, "Unable to delete role", "role "+key+" of partner "+pid, err)
 }
 
-// ImportState adopts an existing custom role by key, or "PARTNER_ID/KEY".
+// ImportState adopts an existing custom role by key, or "PARTNER_ID/KEY",
+// or by identity, { partner_id (optional), key }.
 func (r *roleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	partnerID, key, err := parseRoleImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
+	v, d := roleIdentity.imported(req, func(id string) ([]string, error) {
+		partnerID, key, err := parseRoleImportID(id)
+		return []string{partnerID, key}, err
+	})
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
+	key := v[1]
 	if _, builtin := api.Builtin(key); builtin {
 		resp.Diagnostics.AddError("Built-in role", fmt.Sprintf("%q is a built-in role of the portal, which cannot be managed as portal_role. "+
 			"Grant it by its key; only custom roles are imported.", key))
 		return
 	}
-	partnerID, ok := r.data.importPartner(ctx, partnerID, "PARTNER_ID/KEY", &resp.Diagnostics)
+	partnerID, ok := r.data.importPartner(ctx, v[0], "PARTNER_ID/KEY", &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), key)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("key"), key)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("partner_id"), partnerID)...)
+	resp.Diagnostics.Append(roleIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 // sameRoleSettings reports whether the plan changes nothing the role configures.

@@ -29,6 +29,7 @@ var (
 	_ resource.ResourceWithImportState    = &rosterResource{}
 	_ resource.ResourceWithModifyPlan     = &rosterResource{}
 	_ resource.ResourceWithValidateConfig = &rosterResource{}
+	_ resource.ResourceWithIdentity       = &rosterResource{}
 )
 
 func newRosterResource() resource.Resource {
@@ -84,6 +85,13 @@ var rosterUserType = types.ObjectType{AttrTypes: map[string]attr.Type{
 // rosterElementAttributes are the attributes of an element that a server's
 // field error can name.
 var rosterElementAttributes = []string{"first_name", "last_name", "phone", "roles", "access_expires_at"}
+
+// rosterIdentity is portal_partner_roster's identity: a partner has one roster.
+var rosterIdentity = newIdentity(identityAttr{name: "partner_id", description: "The id of the partner whose people the roster holds, such as `prt_0123abcd`."})
+
+func (r *rosterResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	rosterIdentity.schema(resp)
+}
 
 func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -528,9 +536,11 @@ func (r *rosterResource) Create(ctx context.Context, req resource.CreateRequest,
 	// Saved even when some people failed: those created stay in state. On
 	// errors Terraform marks a created roster tainted (see the docs).
 	r.save(ctx, plan, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
+	resp.Diagnostics.Append(rosterIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 func (r *rosterResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	resp.Diagnostics.Append(rosterIdentity.set(resp.Identity, req.State.Raw)...)
 	state, prior := readRoster(ctx, req.State, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -558,6 +568,7 @@ func (r *rosterResource) Read(ctx context.Context, req resource.ReadRequest, res
 }
 
 func (r *rosterResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.Diagnostics.Append(rosterIdentity.set(resp.Identity, req.State.Raw)...)
 	plan, planned := readRoster(ctx, req.Plan, &resp.Diagnostics)
 	_, prior := readRoster(ctx, req.State, &resp.Diagnostics)
 	versions, d := privateVersions(ctx, req.Private)
@@ -585,9 +596,14 @@ func (r *rosterResource) Delete(ctx context.Context, req resource.DeleteRequest,
 
 // ImportState adopts every user of a partner that is not removed, with
 // their roles, except the API token's own account: "PARTNER_ID", or "" for
-// the default partner.
+// the default partner; or by identity, { partner_id }.
 func (r *rosterResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	pid, ok := r.data.importPartner(ctx, req.ID, "PARTNER_ID", &resp.Diagnostics)
+	v, d := rosterIdentity.imported(req, func(id string) ([]string, error) { return []string{id}, nil })
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pid, ok := r.data.importPartner(ctx, v[0], "PARTNER_ID", &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -607,6 +623,7 @@ func (r *rosterResource) ImportState(ctx context.Context, req resource.ImportSta
 	m := rosterModel{ID: types.StringValue(pid), PartnerID: types.StringValue(pid), Exclusive: types.BoolValue(false), RestoreIfDeleted: types.BoolValue(false),
 		Release: types.SetNull(types.StringType)}
 	r.save(ctx, m, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
+	resp.Diagnostics.Append(rosterIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
 // save writes the roster with its people into state, and their versions

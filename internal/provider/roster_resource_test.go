@@ -351,6 +351,8 @@ func TestAccRoster_importByPartnerID(t *testing.T) {
 // -generate-config-out writes a roster that plans empty without edits.
 func TestAccRoster_importGeneratesConfig(t *testing.T) {
 	a := newAcc(t)
+	skipOnOpenTofu(t, "OpenTofu 1.12.6's -generate-config-out writes a roster that it cannot parse back (generated.tf line 5, where "+
+		"the users map's first key, an email, is: \"Invalid character\", \"Missing key/value separator\"); the same test passes on Terraform 1.11 and 1.15")
 	a.user("ana@acme.test", api.RoleMember)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6,

@@ -44,7 +44,11 @@ import (
 // still cancels requests in flight, and nothing else changes.
 //
 // Only the calls Terraform makes once per resource instance or data source
-// go through this layer; the rest are made a handful of times per run.
+// go through this layer; the rest are made a handful of times per run and
+// pass through unchanged: among them the identity schemas, list resources
+// (ValidateListResourceConfig, ListResource, whose results stream after
+// the call returns and so must keep the request's context) and actions
+// (ValidateActionConfig, PlanAction, InvokeAction, streamed as well).
 func NewServer(version string) func() tfprotov6.ProviderServer {
 	return ServerFor(New(version))
 }
@@ -54,12 +58,36 @@ func NewServer(version string) func() tfprotov6.ProviderServer {
 // that it differs from this provider only by what the resources do.
 func ServerFor(p func() provider.Provider) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return &server{ProviderServer: providerserver.NewProtocol6(p())()}
+		fw, ok := providerserver.NewProtocol6(p())().(frameworkServer)
+		if !ok {
+			panic("the framework's protocol 6 server does not serve list resources and actions")
+		}
+		return &server{frameworkServer: fw}
 	}
 }
 
-type server struct {
+// frameworkServer is the framework's server as this provider uses it. The
+// protocol's list resource and action calls are still outside
+// tfprotov6.ProviderServer (terraform-plugin-go v0.31.0): tf6server finds
+// them by asserting these interfaces on the server it is given, so the
+// layer below must have them too, or `terraform query` and actions would
+// answer "not implemented".
+type frameworkServer interface {
 	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+}
+
+// tf6server asserts ProviderServerWithListResource and
+// ProviderServerWithActions, which are ProviderServer with these two (and
+// deprecated, to be folded into ProviderServer).
+var (
+	_ tfprotov6.ListResourceServer = &server{}
+	_ tfprotov6.ActionServer       = &server{}
+)
+
+type server struct {
+	frameworkServer
 }
 
 // during calls f with an rpcContext for ctx that lets go of ctx when f returns.
@@ -70,69 +98,47 @@ func during[Req, Resp any](ctx context.Context, f func(context.Context, Req) (Re
 }
 
 func (s *server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	return during(ctx, s.ProviderServer.ValidateResourceConfig, req)
+	return during(ctx, s.frameworkServer.ValidateResourceConfig, req)
 }
 
 func (s *server) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	return during(ctx, s.ProviderServer.UpgradeResourceState, req)
+	return during(ctx, s.frameworkServer.UpgradeResourceState, req)
 }
 
 func (s *server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	return during(ctx, s.ProviderServer.ReadResource, req)
+	return during(ctx, s.frameworkServer.ReadResource, req)
 }
 
 func (s *server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	return during(ctx, s.ProviderServer.PlanResourceChange, req)
+	return during(ctx, s.frameworkServer.PlanResourceChange, req)
 }
 
 func (s *server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	return during(ctx, s.ProviderServer.ApplyResourceChange, req)
+	return during(ctx, s.frameworkServer.ApplyResourceChange, req)
 }
 
 func (s *server) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	return during(ctx, s.ProviderServer.ImportResourceState, req)
+	return during(ctx, s.frameworkServer.ImportResourceState, req)
 }
 
 func (s *server) MoveResourceState(ctx context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
-	return during(ctx, s.ProviderServer.MoveResourceState, req)
+	return during(ctx, s.frameworkServer.MoveResourceState, req)
 }
 
 func (s *server) UpgradeResourceIdentity(ctx context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
-	return during(ctx, s.ProviderServer.UpgradeResourceIdentity, req)
+	return during(ctx, s.frameworkServer.UpgradeResourceIdentity, req)
 }
 
 func (s *server) GenerateResourceConfig(ctx context.Context, req *tfprotov6.GenerateResourceConfigRequest) (*tfprotov6.GenerateResourceConfigResponse, error) {
-	return during(ctx, s.ProviderServer.GenerateResourceConfig, req)
+	return during(ctx, s.frameworkServer.GenerateResourceConfig, req)
 }
 
 func (s *server) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	return during(ctx, s.ProviderServer.ValidateDataResourceConfig, req)
+	return during(ctx, s.frameworkServer.ValidateDataResourceConfig, req)
 }
 
 func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	return during(ctx, s.ProviderServer.ReadDataSource, req)
-}
-
-// Actions are an optional part of the protocol (tfprotov6.ActionServer),
-// which the framework's server implements; they are passed through as they
-// are, or Terraform is told the provider has none. Terraform makes these
-// calls once per action invoked.
-var _ tfprotov6.ActionServer = &server{}
-
-func (s *server) actions() tfprotov6.ActionServer {
-	return s.ProviderServer.(tfprotov6.ActionServer) //nolint:forcetypeassert // the framework's server is one
-}
-
-func (s *server) ValidateActionConfig(ctx context.Context, req *tfprotov6.ValidateActionConfigRequest) (*tfprotov6.ValidateActionConfigResponse, error) {
-	return s.actions().ValidateActionConfig(ctx, req)
-}
-
-func (s *server) PlanAction(ctx context.Context, req *tfprotov6.PlanActionRequest) (*tfprotov6.PlanActionResponse, error) {
-	return s.actions().PlanAction(ctx, req)
-}
-
-func (s *server) InvokeAction(ctx context.Context, req *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error) {
-	return s.actions().InvokeAction(ctx, req)
+	return during(ctx, s.frameworkServer.ReadDataSource, req)
 }
 
 // rpcContext is a request's context whose values are gone once the request

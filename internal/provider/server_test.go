@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -145,4 +146,52 @@ func TestRPCContextErrAfterRelease(t *testing.T) {
 			t.Errorf("Err = %v, want context.Canceled", err)
 		}
 	})
+}
+
+// TestServerServesListResourcesAndIdentity: tf6server serves list
+// resources and actions only from a server that has their methods, so the
+// layer must pass them through, with the identity schemas, to the framework.
+func TestServerServesListResourcesAndIdentity(t *testing.T) {
+	srv := NewServer("test")()
+	lists, ok := srv.(tfprotov6.ProviderServerWithListResource) //nolint:staticcheck // what tf6server asserts (terraform-plugin-go v0.31.0)
+	if !ok {
+		t.Fatal("the server does not serve list resources: terraform query would answer that they are not implemented")
+	}
+	if _, ok := srv.(tfprotov6.ProviderServerWithActions); !ok { //nolint:staticcheck // what tf6server asserts
+		t.Fatal("the server does not serve actions")
+	}
+	ctx := context.Background()
+	schema, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || len(schema.Diagnostics) > 0 {
+		t.Fatalf("GetProviderSchema: %v %v", err, schema.Diagnostics)
+	}
+	for _, name := range []string{"portal_partner_user", "portal_partner_invite", "portal_role"} {
+		if schema.ListResourceSchemas[name] == nil {
+			t.Errorf("no list resource %s in the provider's schema", name)
+		}
+	}
+	ids, err := srv.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{})
+	if err != nil || len(ids.Diagnostics) > 0 {
+		t.Fatalf("GetResourceIdentitySchemas: %v %v", err, ids.Diagnostics)
+	}
+	want := map[string][]string{
+		"portal_partner_user": {"id", "partner_id"}, "portal_partner_invite": {"id", "partner_id"},
+		"portal_role_assignment": {"partner_id", "role", "user_id"}, "portal_role": {"key", "partner_id"}, "portal_partner_roster": {"partner_id"},
+	}
+	for typ, attrs := range want {
+		var got []string
+		if s := ids.IdentitySchemas[typ]; s != nil {
+			for _, a := range s.IdentityAttributes {
+				got = append(got, a.Name)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, attrs) {
+			t.Errorf("identity of %s: %v, want %v", typ, got, attrs)
+		}
+	}
+	valid, err := lists.ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{TypeName: "portal_partner_user"})
+	if err != nil || valid == nil {
+		t.Fatalf("ValidateListResourceConfig: %v", err)
+	}
 }

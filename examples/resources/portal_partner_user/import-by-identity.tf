@@ -1,0 +1,9 @@
+# Terraform 1.12+ and OpenTofu 1.12+: adopt an existing user by its
+# identity. partner_id may be left out for the provider's partner.
+import {
+  to = portal_partner_user.ana
+  identity = {
+    partner_id = "prt_0123456789abcdef"
+    id         = "usr_0123456789abcdef"
+  }
+}
