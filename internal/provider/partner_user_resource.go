@@ -120,7 +120,16 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 // ceiling, an access end in the past, a change to a user the token ranks
 // too low to change.
 func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+	if r.data == nil {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
+		// A destroy removes the person's access: the removal guard counts it.
+		var state userModel
+		resp.Diagnostics.Append(userCodec().get(ctx, req.State.Raw, &state)...)
+		if !resp.Diagnostics.HasError() {
+			r.data.guardUserRemoval(ctx, nil, state, &resp.Diagnostics)
+		}
 		return
 	}
 	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) {
@@ -159,6 +168,9 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	}
 	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
 		return
+	}
+	if !req.State.Raw.IsNull() {
+		r.data.guardUserRemoval(ctx, &plan, state, &resp.Diagnostics)
 	}
 	r.checkPlannedChange(ctx, req.State.Raw.IsNull(), plan, state, &resp.Diagnostics)
 	// Roles not configured are planned as state has them (or unknown, for a

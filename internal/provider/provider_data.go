@@ -35,6 +35,8 @@ type providerData struct {
 
 	users *userIndex // one shared read of each partner's users per run
 
+	guard *removalGuard // counts the people the plan removes (removal_guard.go); nil in unit tests
+
 	ownersMu  sync.Mutex
 	owners    map[string]*roleOwnership // user id → how its roles are managed (plan_checks.go)
 	newOwners map[string]bool           // "partner id/email" of new users whose roles are set (plan_checks.go)

@@ -251,7 +251,15 @@ func checkRosterKeys(keys []string) diag.Diagnostics {
 // for the token. It notes whose roles the roster sets, for the "managed
 // twice" warning.
 func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+	if r.data == nil {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
+		// A destroy removes everyone in the roster: the removal guard counts them.
+		state, prior := readRoster(ctx, req.State, &resp.Diagnostics)
+		if !resp.Diagnostics.HasError() {
+			r.data.guardRemovals(ctx, state.PartnerID.ValueString(), rosterUserIDs(prior, nil), &resp.Diagnostics)
+		}
 		return
 	}
 	plan, state, creating := planAndState[rosterModel](ctx, req, &resp.Diagnostics)
@@ -271,6 +279,10 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if !creating && plan.PartnerID.Equal(state.PartnerID) {
 		prior, d = rosterElements(ctx, state.Users)
 		resp.Diagnostics.Append(d...)
+	} else if !creating {
+		// Moved to another partner: everyone leaves the old one.
+		_, old := readRoster(ctx, req.State, &resp.Diagnostics)
+		r.data.guardRemovals(ctx, state.PartnerID.ValueString(), rosterUserIDs(old, nil), &resp.Diagnostics)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -290,6 +302,7 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	matched := map[string]bool{}
+	var emptied []string // people whose last role the plan takes away
 	for _, key := range sortedKeys(planned) {
 		el := planned[key]
 		priorKey, found := byLogin[api.NormalizeEmail(key)]
@@ -314,6 +327,9 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			el.ID, el.Status = types.StringUnknown(), types.StringUnknown()
 		}
 		planned[key] = el
+		if found && lastRoleTaken(el.Roles, p.Roles) {
+			emptied = append(emptied, p.ID.ValueString())
+		}
 		if rolesSet[key] {
 			if found {
 				r.data.noteRosterRoles(p.ID.ValueString(), at.AtName("roles"), &resp.Diagnostics)
@@ -328,6 +344,10 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			r.checkElement(ctx, pid, key, el, p, found, rolesSet[key], diags)
 		})...)
 	}
+	// The people the plan removes, and those it leaves with no role, count
+	// for the removal guard.
+	r.data.guardRemovals(ctx, pid, rosterUserIDs(prior, matched), &resp.Diagnostics)
+	r.data.guardRemovals(ctx, pid, emptied, &resp.Diagnostics)
 	for _, key := range sortedKeys(prior) {
 		if !matched[key] {
 			p := prior[key]
@@ -349,6 +369,17 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	plan.Users = users
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// rosterUserIDs are the user ids of the people not in except.
+func rosterUserIDs(people map[string]rosterUserModel, except map[string]bool) []string {
+	var ids []string
+	for key, p := range people {
+		if !except[key] {
+			ids = append(ids, p.ID.ValueString())
+		}
+	}
+	return ids
 }
 
 // partnerLogins are the users of the partner that are not removed and not
