@@ -45,6 +45,7 @@ type userModel struct {
 	LastName         types.String `tfsdk:"last_name"`
 	Phone            types.String `tfsdk:"phone"`
 	Roles            types.Set    `tfsdk:"roles"`
+	Permissions      types.Set    `tfsdk:"permissions"`
 	AccessExpiresAt  types.String `tfsdk:"access_expires_at"`
 	RestoreIfDeleted types.Bool   `tfsdk:"restore_if_deleted"`
 	Status           types.String `tfsdk:"status"`
@@ -92,6 +93,14 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					"Roles above what the API token may grant fail at plan time.",
 				Validators:    []validator.Set{setvalidator.ValueStringsAre(validRoleKey())},
 				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+			},
+			"permissions": schema.SetAttribute{
+				ElementType: types.StringType,
+				Computed:    true,
+				Description: "What the user may do: the union of the permissions of their `roles`, such as `users.manage`, from the partner's roles " +
+					"(built-in and custom, as `portal_roles` lists them). It is computed at plan time from the roles planned, so a plan review shows " +
+					"the permissions a role change grants or takes away; it is unknown only while a role is (a role created in the same plan is known). " +
+					"A partner's `user_admin_min_role` may still withhold `users.manage` and `invites.manage` from a user ranked below it.",
 			},
 			"access_expires_at": schema.StringAttribute{
 				Optional: true,
@@ -160,6 +169,10 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.Status, plan.LastActivityAt = state.Status, state.LastActivityAt
 		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
 	}
+	if perms := r.data.plannedPermissions(ctx, plan.PartnerID, plan.Roles); !perms.Equal(plan.Permissions) {
+		plan.Permissions = perms
+		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
+	}
 	if rolesConfigured(req.Config.Raw) {
 		r.data.noteAuthoritativeRoles(plan.ID.ValueString(), path.Root("roles"), &resp.Diagnostics)
 		if plan.ID.IsUnknown() {
@@ -211,7 +224,7 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	if addCreateUserError(&resp.Diagnostics, plan, err) {
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+	resp.Diagnostics.Append(r.saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 }
 
 func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -229,6 +242,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	m, d := userModelFromAPI(ctx, state, u)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, state.Permissions)
 	version, vd := privateVersion(ctx, req.Private)
 	resp.Diagnostics.Append(vd...)
 	if !d.HasError() && !vd.HasError() && version == u.Version && sameUser(m, state) {
@@ -273,6 +287,7 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	// moves them changed; keep them (the next refresh reads the portal's).
 	// So are roles not configured, which this update did not send.
 	m, d := userModelFromAPI(ctx, plan, u)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, plan.Permissions)
 	if !plan.Status.IsUnknown() {
 		m.Status, m.LastActivityAt = plan.Status, plan.LastActivityAt
 	}
@@ -335,7 +350,7 @@ func (r *userResource) restore(ctx context.Context, plan userModel, userID strin
 	if addAPIError(&resp.Diagnostics, "Unable to restore partner user", "restoring removed user "+userID+" ("+plan.Email.ValueString()+")", err) {
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+	resp.Diagnostics.Append(r.saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -351,7 +366,7 @@ func (r *userResource) restore(ctx context.Context, plan userModel, userID strin
 	if addAPIError(&resp.Diagnostics, "Unable to update restored partner user", "user "+userID+" was restored but not updated to the configuration; the next apply retries", err) {
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+	resp.Diagnostics.Append(r.saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 }
 
 // addCreateUserError explains a failed create, and reports whether there
@@ -424,7 +439,7 @@ func rolesConfigured(config tftypes.Value) bool {
 // sameUser reports whether two models hold the same values.
 func sameUser(a, b userModel) bool {
 	return sameUserSettings(a, b) && a.ID.Equal(b.ID) && a.Status.Equal(b.Status) && a.CreatedAt.Equal(b.CreatedAt) &&
-		a.LastActivityAt.Equal(b.LastActivityAt)
+		a.LastActivityAt.Equal(b.LastActivityAt) && a.Permissions.Equal(b.Permissions)
 }
 
 // sameUserSettings reports whether the plan changes nothing the user configures.
@@ -450,8 +465,9 @@ func parseUserImportID(id string) (partnerID, ref string, err error) {
 // saveUser writes the API's user into state over prior, keeping what the
 // configuration says where it means the same (email case, the same instant
 // written another way), and the version for If-Match.
-func saveUser(ctx context.Context, prior userModel, u *api.User, state stateSetter, private privateSetter) diag.Diagnostics {
+func (r *userResource) saveUser(ctx context.Context, prior userModel, u *api.User, state stateSetter, private privateSetter) diag.Diagnostics {
 	m, diags := userModelFromAPI(ctx, prior, u)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, prior.Permissions)
 	return saveState(ctx, m, diags, u.Version, state, private)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -127,6 +128,49 @@ func (d *providerData) partnerRoles(ctx context.Context, partnerID string) (map[
 	}
 	d.roles[partnerID] = byKey
 	return byKey, nil
+}
+
+// permissionsOf is the union of the permissions of roles in the partner's
+// roles (read once per run), as a set; fallback when they cannot be read or
+// a role is not among them.
+func (d *providerData) permissionsOf(ctx context.Context, partnerID string, roles []string, fallback types.Set) types.Set {
+	byKey, err := d.partnerRoles(ctx, partnerID)
+	if err != nil {
+		return fallback
+	}
+	var perms []string
+	for _, k := range roles {
+		r, ok := byKey[k]
+		if !ok {
+			return fallback
+		}
+		perms = append(perms, r.Permissions...)
+	}
+	slices.Sort(perms)
+	v, diags := types.SetValueFrom(context.Background(), types.StringType, slices.Compact(perms))
+	if diags.HasError() {
+		return fallback
+	}
+	return v
+}
+
+// plannedPermissions is permissionsOf planned roles: unknown while the
+// partner or a role is, or a role is not one the partner has (an error the
+// role checks report).
+func (d *providerData) plannedPermissions(ctx context.Context, partnerID types.String, roles types.Set) types.Set {
+	unknown := types.SetUnknown(types.StringType)
+	if partnerID.IsUnknown() || partnerID.IsNull() || roles.IsUnknown() || roles.IsNull() {
+		return unknown
+	}
+	keys := make([]string, 0, len(roles.Elements()))
+	for _, v := range roles.Elements() {
+		s, ok := v.(types.String)
+		if !ok || s.IsUnknown() || s.IsNull() {
+			return unknown
+		}
+		keys = append(keys, s.ValueString())
+	}
+	return d.permissionsOf(ctx, partnerID.ValueString(), keys, unknown)
 }
 
 // forgetRoles drops the cached roles of a partner after a custom role changed.

@@ -69,6 +69,7 @@ type rosterUserModel struct {
 	LastName        types.String `tfsdk:"last_name"`
 	Phone           types.String `tfsdk:"phone"`
 	Roles           types.Set    `tfsdk:"roles"`
+	Permissions     types.Set    `tfsdk:"permissions"`
 	AccessExpiresAt types.String `tfsdk:"access_expires_at"`
 	Status          types.String `tfsdk:"status"`
 }
@@ -76,7 +77,8 @@ type rosterUserModel struct {
 // rosterUserType is the type of one element of users.
 var rosterUserType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"id": types.StringType, "first_name": types.StringType, "last_name": types.StringType, "phone": types.StringType,
-	"roles": types.SetType{ElemType: types.StringType}, "access_expires_at": types.StringType, "status": types.StringType,
+	"roles": types.SetType{ElemType: types.StringType}, "permissions": types.SetType{ElemType: types.StringType},
+	"access_expires_at": types.StringType, "status": types.StringType,
 }}
 
 // rosterElementAttributes are the attributes of an element that a server's
@@ -129,6 +131,12 @@ func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 							"say): read into state as the portal has them and never planned as a change; a new person then starts with no role. " +
 							"Unknown roles and roles above what the API token may grant fail at plan time.",
 						PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+					},
+					"permissions": schema.SetAttribute{
+						ElementType: types.StringType,
+						Computed:    true,
+						Description: "What the person may do: the union of the permissions of their `roles`, computed at plan time from the partner's roles, " +
+							"as on `portal_partner_user`.",
 					},
 					"access_expires_at": schema.StringAttribute{
 						Optional: true,
@@ -326,6 +334,9 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		default:
 			el.ID, el.Status = types.StringUnknown(), types.StringUnknown()
 		}
+		if el.Permissions.IsUnknown() {
+			el.Permissions = r.data.plannedPermissions(ctx, plan.PartnerID, el.Roles)
+		}
 		planned[key] = el
 		if found && lastRoleTaken(el.Roles, p.Roles) {
 			emptied = append(emptied, p.ID.ValueString())
@@ -456,6 +467,10 @@ func keepFromPrior(el, p rosterUserModel) rosterUserModel {
 	if el.Roles.IsUnknown() {
 		el.Roles = p.Roles
 	}
+	el.Permissions = types.SetUnknown(types.StringType) // planned from the roles (ModifyPlan)
+	if el.Roles.Equal(p.Roles) {
+		el.Permissions = p.Permissions
+	}
 	if sameInstantValue(el.AccessExpiresAt, p.AccessExpiresAt) {
 		el.Status = p.Status
 	} else {
@@ -581,6 +596,19 @@ func (r *rosterResource) ImportState(ctx context.Context, req resource.ImportSta
 // save writes the roster with its people into state, and their versions
 // (for If-Match) into private state.
 func (r *rosterResource) save(ctx context.Context, m rosterModel, users map[string]rosterUserModel, versions map[string]int64, state stateSetter, private privateSetter, diags *diag.Diagnostics) {
+	for key, el := range users {
+		// Each person's permissions as the partner's roles give them.
+		fallback := el.Permissions
+		if fallback.IsUnknown() || fallback.ElementType(ctx) == nil {
+			fallback = types.SetNull(types.StringType)
+		}
+		roles, d := setStrings(ctx, el.Roles)
+		if d.HasError() {
+			roles = nil
+		}
+		el.Permissions = r.data.permissionsOf(ctx, m.PartnerID.ValueString(), roles, fallback)
+		users[key] = el
+	}
 	v, d := rosterMap(users)
 	diags.Append(d...)
 	if d.HasError() {
@@ -646,15 +674,16 @@ func rosterElements(_ context.Context, m types.Map) (map[string]rosterUserModel,
 		}
 		a := o.Attributes()
 		var el rosterUserModel
-		var okID, okFirst, okLast, okPhone, okRoles, okAccess, okStatus bool
+		var okID, okFirst, okLast, okPhone, okRoles, okPerms, okAccess, okStatus bool
 		el.ID, okID = a["id"].(types.String)
 		el.FirstName, okFirst = a["first_name"].(types.String)
 		el.LastName, okLast = a["last_name"].(types.String)
 		el.Phone, okPhone = a["phone"].(types.String)
 		el.Roles, okRoles = a["roles"].(types.Set)
+		el.Permissions, okPerms = a["permissions"].(types.Set)
 		el.AccessExpiresAt, okAccess = a["access_expires_at"].(types.String)
 		el.Status, okStatus = a["status"].(types.String)
-		if !okID || !okFirst || !okLast || !okPhone || !okRoles || !okAccess || !okStatus {
+		if !okID || !okFirst || !okLast || !okPhone || !okRoles || !okPerms || !okAccess || !okStatus {
 			diags.AddAttributeError(path.Root("users").AtMapKey(k), "Unexpected value", fmt.Sprintf("users[%q] has attributes of unexpected types; this is a bug in the provider", k))
 			continue
 		}
@@ -668,9 +697,13 @@ func rosterMap(users map[string]rosterUserModel) (types.Map, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	elems := make(map[string]attr.Value, len(users))
 	for k, el := range users {
+		perms := el.Permissions
+		if perms.ElementType(context.Background()) == nil {
+			perms = types.SetNull(types.StringType) // a model built without it
+		}
 		o, d := types.ObjectValue(rosterUserType.AttrTypes, map[string]attr.Value{
 			"id": el.ID, "first_name": el.FirstName, "last_name": el.LastName, "phone": el.Phone,
-			"roles": el.Roles, "access_expires_at": el.AccessExpiresAt, "status": el.Status,
+			"roles": el.Roles, "permissions": perms, "access_expires_at": el.AccessExpiresAt, "status": el.Status,
 		})
 		diags.Append(d...)
 		elems[k] = o
@@ -712,7 +745,7 @@ func loginIndex(users map[string]rosterUserModel) map[string]string {
 // sameRosterUser reports whether two elements hold the same values.
 func sameRosterUser(a, b rosterUserModel) bool {
 	return a.ID.Equal(b.ID) && a.FirstName.Equal(b.FirstName) && a.LastName.Equal(b.LastName) && a.Phone.Equal(b.Phone) &&
-		a.Roles.Equal(b.Roles) && a.AccessExpiresAt.Equal(b.AccessExpiresAt) && a.Status.Equal(b.Status)
+		a.Roles.Equal(b.Roles) && a.Permissions.Equal(b.Permissions) && a.AccessExpiresAt.Equal(b.AccessExpiresAt) && a.Status.Equal(b.Status)
 }
 
 // sameInstantValue reports whether two optional RFC 3339 times are the same
