@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -33,6 +34,7 @@ type usersDataModel struct {
 	Status         types.String    `tfsdk:"status"`
 	EmailDomain    types.String    `tfsdk:"email_domain"`
 	IncludeDeleted types.Bool      `tfsdk:"include_deleted"`
+	InactiveFor    types.String    `tfsdk:"inactive_for"`
 	Users          []userDataModel `tfsdk:"users"`
 	Emails         types.Set       `tfsdk:"emails"`
 	IDs            types.List      `tfsdk:"ids"`
@@ -67,6 +69,13 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				Optional:    true,
 				Description: "Also list removed (soft-deleted) users, with status `deleted`. Default `false`.",
 			},
+			"inactive_for": schema.StringAttribute{
+				Optional: true,
+				Description: "Only users inactive for at least this long, as a duration such as `720h` (30 days) in whole seconds: " +
+					"whose `last_activity_at` is older, or who never signed in and were created longer ago. Time is the portal's, not this machine's. " +
+					"Stale access, to review and remove: see the guide \"Find and remove stale access\".",
+				Validators: []validator.String{durationBetween(time.Second, 100*365*24*time.Hour)},
+			},
 			"users": schema.ListNestedAttribute{
 				Computed:     true,
 				Description:  "The matching users, ordered by email.",
@@ -91,12 +100,14 @@ func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if !ok || (!m.Role.IsNull() && !d.data.checkRoleFilter(ctx, pid, m.Role.ValueString(), path.Root("role"), &resp.Diagnostics)) {
 		return
 	}
+	inactive, _ := time.ParseDuration(m.InactiveFor.ValueString()) // validated; 0 when not set
 	users, err := throughRefusal(&d.data.auth, func() ([]api.User, error) {
 		return d.data.client.Users.ListAll(ctx, pid, api.UserListOptions{
 			Role:           m.Role.ValueString(),
 			Status:         m.Status.ValueString(),
 			EmailDomain:    m.EmailDomain.ValueString(),
 			IncludeDeleted: m.IncludeDeleted.ValueBool(),
+			InactiveFor:    inactive,
 		})
 	})
 	if addAPIError(&resp.Diagnostics, "Unable to list partner users", "partner users of partner "+pid, err) {
