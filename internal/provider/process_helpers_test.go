@@ -232,3 +232,12 @@ func bootstrapFile(t *testing.T, db string) *portalserver.BootstrapResult {
 	}
 	return boot
 }
+
+// tfDir is a working directory whose terraform runs the built provider
+// against the test's portald (in-process, with the test clock and outbox),
+// for what terraform-plugin-testing does not show, such as a plan's warnings.
+func (a *acc) tfDir(config string) *tfDir {
+	a.t.Helper()
+	providerDir, _ := binaries(a.t)
+	return newTFDir(a.t, providerDir, config, "PORTAL_ENDPOINT="+a.URL, "PORTAL_API_TOKEN="+a.OwnerToken, "PORTAL_PARTNER_ID="+a.PartnerID)
+}
