@@ -326,7 +326,7 @@ func TestCompactDuration(t *testing.T) {
 // plan's warnings.
 func TestAccInvite_maxSends(t *testing.T) {
 	a := newAcc(t)
-	tf := a.tfDir(`
+	tf := a.tfDir("", `
 provider "portal" {}
 resource "portal_partner_invite" "test" {
   email     = "ghost@acme.test"

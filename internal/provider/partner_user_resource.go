@@ -234,7 +234,11 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	u, err := r.data.users.get(ctx, r.data.client, state.PartnerID.ValueString(), state.ID.ValueString())
+	who := "User " + state.ID.ValueString() + " (" + state.Email.ValueString() + ")"
 	if errors.Is(err, client.ErrNotFound) || (err == nil && u.Status == api.UserDeleted) {
+		if err == nil {
+			r.data.warnDrift(ctx, u.PartnerID, u.ID, u.Email, who, removedDrift(state.Status), &resp.Diagnostics)
+		}
 		resp.State.RemoveResource(ctx) // removed outside Terraform: plan creates it again
 		return
 	}
@@ -243,6 +247,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	m, d := userModelFromAPI(ctx, state, u)
 	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, state.Permissions)
+	r.data.warnDrift(ctx, u.PartnerID, u.ID, u.Email, who, userDrift(state, m), &resp.Diagnostics)
 	version, vd := privateVersion(ctx, req.Private)
 	resp.Diagnostics.Append(vd...)
 	if !d.HasError() && !vd.HasError() && version == u.Version && sameUser(m, state) {

@@ -37,6 +37,7 @@ type providerData struct {
 	users *userIndex // one shared read of each partner's users per run
 
 	guard *removalGuard // counts the people the plan removes (removal_guard.go); nil in unit tests
+	audit auditTrail    // read once some drift is found (drift_attribution.go)
 
 	ownersMu  sync.Mutex
 	owners    map[string]*roleOwnership // user id → how its roles are managed (plan_checks.go)

@@ -148,6 +148,10 @@ func (r *roleAssignmentResource) Read(ctx context.Context, req resource.ReadRequ
 	// partner's users: refreshing many grants costs a list, not a GET each.
 	u, err := r.data.users.get(ctx, r.data.client, pid, userID)
 	if errors.Is(err, client.ErrNotFound) || (err == nil && (u.Status == api.UserDeleted || !slices.Contains(u.Roles, role))) {
+		if err == nil && u.Status != api.UserDeleted && !state.GrantedAt.IsNull() {
+			r.data.warnDrift(ctx, pid, userID, u.Email, fmt.Sprintf("The grant of role %q to user %s (%s)", role, userID, u.Email),
+				[]drift{{attr: "roles", was: "includes " + role, is: "without it"}}, &resp.Diagnostics)
+		}
 		resp.State.RemoveResource(ctx) // the user is gone or removed, or the grant was revoked outside Terraform
 		return
 	}
