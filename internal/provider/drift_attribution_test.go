@@ -103,3 +103,32 @@ func TestAccDriftAttributed_noAuditPermission(t *testing.T) {
 		t.Errorf("the warning does not name the permission:\n%s", out)
 	}
 }
+
+// TestAccDriftAttributed_roster: a person of a roster changed by hand gets
+// the same warning, naming the person.
+func TestAccDriftAttributed_roster(t *testing.T) {
+	a := newAcc(t)
+	tf := a.tfDir(a.tokenWithRole("terraform@acme.test", api.RoleAdmin), `
+provider "portal" {}
+resource "portal_partner_roster" "team" {
+  users = {
+    "ana@acme.test" = { roles = ["member"], phone = "+14155550100" }
+    "bo@acme.test"  = { roles = ["member"] }
+  }
+}
+`)
+	tf.mustRun(t, "apply", "-auto-approve")
+	phone := "+14155550199"
+	if _, err := a.client.Users.Update(context.Background(), a.PartnerID, a.userByEmail("ana@acme.test").ID, api.UserUpdate{Phone: &phone}, 0); err != nil {
+		t.Fatal(err)
+	}
+	code, out := tf.run(t, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	if code != 2 {
+		t.Fatalf("plan exit %d, want 2 (changes):\n%s", code, out)
+	}
+	re := `(?s)Warning: ana@acme.test changed outside Terraform.*users\["ana@acme.test"\] of the roster.*phone: "\+14155550100" → "\+14155550199".*Changed\s+by\s+` +
+		regexp.QuoteMeta(a.serverUser(a.OwnerID).Email)
+	if !regexp.MustCompile(re).MatchString(out) || strings.Contains(out, "bo@acme.test changed") {
+		t.Errorf("the plan does not attribute ana's phone alone:\n%s", out)
+	}
+}

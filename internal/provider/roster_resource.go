@@ -539,7 +539,29 @@ func (r *rosterResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.warnDrift(ctx, pid, prior, next, users, &resp.Diagnostics)
 	r.save(ctx, state, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+// warnDrift warns of each person of the roster changed or removed outside
+// Terraform, saying who did it (drift_attribution.go).
+func (r *rosterResource) warnDrift(ctx context.Context, pid string, prior, next map[string]rosterUserModel, users map[string]api.User, diags *diag.Diagnostics) {
+	asUser := func(key string, el rosterUserModel) userModel {
+		m := asUserModel(key, el)
+		m.Status = el.Status
+		return m
+	}
+	for _, key := range sortedKeys(prior) {
+		p := prior[key]
+		id := p.ID.ValueString()
+		var changes []drift
+		if el, ok := next[key]; ok {
+			changes = userDrift(asUser(key, p), asUser(key, el))
+		} else if u, found := users[id]; found && u.Status == api.UserDeleted {
+			changes = removedDrift(p.Status)
+		}
+		r.data.warnDrift(ctx, pid, id, key, fmt.Sprintf("users[%q] of the roster (user %s)", key, id), changes, diags)
+	}
 }
 
 func (r *rosterResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
