@@ -65,7 +65,8 @@ var userCodec = sync.OnceValue(func() *modelCodec[userModel] {
 func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A person with access to a partner of the portal, and (optionally) the exact set of roles they hold. " +
-			"Destroying it removes the person's access with a soft delete; the account can be restored.",
+			"Destroying it removes the person's access with a soft delete; the account can be restored. A destroy, and a plan that leaves the user with no role, " +
+			"count toward the provider's removal guard. A change made in the portal by hand shows in the plan with a warning naming who made it, from the audit trail.",
 		Attributes: map[string]schema.Attribute{
 			"id":         setOnCreate("The user's id, such as `usr_0123abcd`."),
 			"partner_id": partnerIDArgument("the user belongs to", "user"),

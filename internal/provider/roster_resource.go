@@ -179,7 +179,14 @@ const rosterDocs = `The people of one partner, as one resource: a map keyed by e
 	`Everyone it adopts who is not in ` + "`users`" + ` is then planned for removal: list them all (` + "`-generate-config-out`" + ` writes them), ` +
 	`or, to take in only some people, create the roster and add them instead of importing it.
 
-**Destroy** removes every person in it with a soft delete; each account can be restored.`
+**Destroy** removes every person in it with a soft delete; each account can be restored.
+
+**Removal guard.** The people a plan removes from the roster (taken out of ` + "`users`" + `, the unlisted people an ` + "`exclusive`" + ` roster removes, ` +
+	`everyone on destroy, people left with no role) count toward the provider's removal guard with every other resource of the plan: ` +
+	`more than ` + "`removal_guard_min`" + ` and ` + "`removal_guard_fraction`" + ` of the partner's users fails the plan (see the provider's settings).
+
+**Drift attributed.** A person changed or removed in the portal by hand gets a plan warning that says what changed and, from the partner's audit trail, ` +
+	`who changed it, when and in which request (see the guide "Catching drift in CI").`
 
 // ValidateConfig refuses a key that is not an email, and two keys that are
 // the same login written two ways, on the second key; and checks each
