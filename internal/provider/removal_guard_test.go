@@ -19,16 +19,9 @@ import (
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
-// guardProvider is the provider block with removal guard settings.
+// guardProvider is the owner's provider block with removal guard settings.
 func (a *acc) guardProvider(settings string) string {
-	return fmt.Sprintf(`
-provider "portal" {
-  endpoint   = %[1]q
-  api_token  = %[2]q
-  partner_id = %[3]q
-  %[4]s
-}
-`, a.URL, a.OwnerToken, a.PartnerID, settings)
+	return strings.Replace(a.provider(""), "\n}\n", "\n  "+settings+"\n}\n", 1)
 }
 
 // teamConfig is n portal_partner_user resources, p1@ to pN@, with a role each.
@@ -52,6 +45,17 @@ func guardRefused(partnerID string, more ...string) *regexp.Regexp {
 		re += ".*" + words(m)
 	}
 	return regexp.MustCompile(re)
+}
+
+// expectLiveUsers is a Check that the partner has n users who are not
+// removed; after says when.
+func (a *acc) expectLiveUsers(n int, after string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if got := a.liveUsers(); got != n {
+			return fmt.Errorf("after %s, the partner has %d users, want %d", after, got, n)
+		}
+		return nil
+	}
 }
 
 // liveUsers counts the partner's users who are not removed.
@@ -81,21 +85,11 @@ func TestAccRemovalGuard_stopsLargeRemoval(t *testing.T) {
 			},
 			{
 				Config: a.provider("") + teamConfig(10),
-				Check: func(*terraform.State) error {
-					if n := a.liveUsers(); n != 11 {
-						return fmt.Errorf("after removing 2 of 12, the partner has %d users, want 11 (10 and the owner)", n)
-					}
-					return nil
-				},
+				Check:  a.expectLiveUsers(11, "removing 2 of 12 (10 are left, and the owner)"),
 			},
 			{
 				Config: a.guardProvider("removal_guard_min = 10") + teamConfig(0),
-				Check: func(*terraform.State) error {
-					if n := a.liveUsers(); n != 1 {
-						return fmt.Errorf("after removing the other 10 with removal_guard_min = 10, the partner has %d users, want 1 (the owner)", n)
-					}
-					return nil
-				},
+				Check:  a.expectLiveUsers(1, "removing the other 10 with removal_guard_min = 10 (the owner is left)"),
 			},
 		},
 	})
@@ -152,12 +146,7 @@ func TestAccRemovalGuard_destroyAcrossResources(t *testing.T) {
 			},
 			{
 				Config: a.provider("") + guardMixConfig(false),
-				Check: func(*terraform.State) error {
-					if n := a.liveUsers(); n != 2 {
-						return fmt.Errorf("the partner has %d users, want 2 (solo and the owner)", n)
-					}
-					return nil
-				},
+				Check:  a.expectLiveUsers(2, "removing five people in eight removals (solo and the owner are left)"),
 			},
 		},
 	})
