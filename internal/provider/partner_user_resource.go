@@ -170,9 +170,12 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.Status, plan.LastActivityAt = state.Status, state.LastActivityAt
 		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
 	}
-	if perms := r.data.plannedPermissions(ctx, plan.PartnerID, plan.Roles); !perms.Equal(plan.Permissions) {
+	if perms := r.data.plannedPermissions(ctx, plan.PartnerID, plan.Roles, &resp.Diagnostics); !perms.Equal(plan.Permissions) {
 		plan.Permissions = perms
 		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return // the roles could not be read: the checks below would only say so again
 	}
 	if rolesConfigured(req.Config.Raw) {
 		r.data.noteAuthoritativeRoles(plan.ID.ValueString(), path.Root("roles"), &resp.Diagnostics)
@@ -247,7 +250,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	m, d := userModelFromAPI(ctx, state, u)
-	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, state.Permissions)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, state.Permissions, &resp.Diagnostics)
 	r.data.warnDrift(ctx, u.PartnerID, u.ID, u.Email, who, userDrift(state, m), &resp.Diagnostics)
 	version, vd := privateVersion(ctx, req.Private)
 	resp.Diagnostics.Append(vd...)
@@ -293,7 +296,7 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	// moves them changed; keep them (the next refresh reads the portal's).
 	// So are roles not configured, which this update did not send.
 	m, d := userModelFromAPI(ctx, plan, u)
-	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, plan.Permissions)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, plan.Permissions, &resp.Diagnostics)
 	if !plan.Status.IsUnknown() {
 		m.Status, m.LastActivityAt = plan.Status, plan.LastActivityAt
 	}
@@ -473,7 +476,7 @@ func parseUserImportID(id string) (partnerID, ref string, err error) {
 // written another way), and the version for If-Match.
 func (r *userResource) saveUser(ctx context.Context, prior userModel, u *api.User, state stateSetter, private privateSetter) diag.Diagnostics {
 	m, diags := userModelFromAPI(ctx, prior, u)
-	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, prior.Permissions)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, prior.Permissions, &diags)
 	return saveState(ctx, m, diags, u.Version, state, private)
 }
 

@@ -133,10 +133,15 @@ func (d *providerData) partnerRoles(ctx context.Context, partnerID string) (map[
 
 // permissionsOf is the union of the permissions of roles in the partner's
 // roles (read once per run), as a set; fallback when they cannot be read or
-// a role is not among them.
-func (d *providerData) permissionsOf(ctx context.Context, partnerID string, roles []string, fallback types.Set) types.Set {
+// a role is not among them. Whoever needs the roles reports an error reading
+// them, but a refused token's first error is reported in full only once,
+// and so here.
+func (d *providerData) permissionsOf(ctx context.Context, partnerID string, roles []string, fallback types.Set, diags *diag.Diagnostics) types.Set {
 	byKey, err := d.partnerRoles(ctx, partnerID)
 	if err != nil {
+		if firstRefusal(err) {
+			addAPIError(diags, "Unable to read roles", "reading the roles of partner "+partnerID, err)
+		}
 		return fallback
 	}
 	var perms []string
@@ -148,8 +153,8 @@ func (d *providerData) permissionsOf(ctx context.Context, partnerID string, role
 		perms = append(perms, r.Permissions...)
 	}
 	slices.Sort(perms)
-	v, diags := types.SetValueFrom(context.Background(), types.StringType, slices.Compact(perms))
-	if diags.HasError() {
+	v, vd := types.SetValueFrom(ctx, types.StringType, slices.Compact(perms))
+	if vd.HasError() {
 		return fallback
 	}
 	return v
@@ -158,7 +163,7 @@ func (d *providerData) permissionsOf(ctx context.Context, partnerID string, role
 // plannedPermissions is permissionsOf planned roles: unknown while the
 // partner or a role is, or a role is not one the partner has (an error the
 // role checks report).
-func (d *providerData) plannedPermissions(ctx context.Context, partnerID types.String, roles types.Set) types.Set {
+func (d *providerData) plannedPermissions(ctx context.Context, partnerID types.String, roles types.Set, diags *diag.Diagnostics) types.Set {
 	unknown := types.SetUnknown(types.StringType)
 	if partnerID.IsUnknown() || partnerID.IsNull() || roles.IsUnknown() || roles.IsNull() {
 		return unknown
@@ -171,7 +176,7 @@ func (d *providerData) plannedPermissions(ctx context.Context, partnerID types.S
 		}
 		keys = append(keys, s.ValueString())
 	}
-	return d.permissionsOf(ctx, partnerID.ValueString(), keys, unknown)
+	return d.permissionsOf(ctx, partnerID.ValueString(), keys, unknown, diags)
 }
 
 // forgetRoles drops the cached roles of a partner after a custom role changed.

@@ -342,7 +342,7 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			el.ID, el.Status = types.StringUnknown(), types.StringUnknown()
 		}
 		if el.Permissions.IsUnknown() {
-			el.Permissions = r.data.plannedPermissions(ctx, plan.PartnerID, el.Roles)
+			el.Permissions = r.data.plannedPermissions(ctx, plan.PartnerID, el.Roles, &resp.Diagnostics)
 		}
 		planned[key] = el
 		if found && lastRoleTaken(el.Roles, p.Roles) {
@@ -635,7 +635,7 @@ func (r *rosterResource) save(ctx context.Context, m rosterModel, users map[stri
 		if d.HasError() {
 			roles = nil
 		}
-		el.Permissions = r.data.permissionsOf(ctx, m.PartnerID.ValueString(), roles, fallback)
+		el.Permissions = r.data.permissionsOf(ctx, m.PartnerID.ValueString(), roles, fallback, diags)
 		users[key] = el
 	}
 	v, d := rosterMap(users)
