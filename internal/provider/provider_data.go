@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -153,7 +154,14 @@ func (d *providerData) permissionsOf(ctx context.Context, partnerID string, role
 		perms = append(perms, r.Permissions...)
 	}
 	slices.Sort(perms)
-	v, vd := types.SetValueFrom(ctx, types.StringType, slices.Compact(perms))
+	perms = slices.Compact(perms)
+	// Built by hand rather than with SetValueFrom's reflection: a roster
+	// computes this for each of thousands of people on every refresh.
+	elems := make([]attr.Value, len(perms))
+	for i, p := range perms {
+		elems[i] = types.StringValue(p)
+	}
+	v, vd := types.SetValue(types.StringType, elems)
 	if vd.HasError() {
 		return fallback
 	}
