@@ -73,7 +73,7 @@ func binaries(t *testing.T) (providerDir, portald string) {
 func writeCLIConfig(t *testing.T, providerDir string) string {
 	t.Helper()
 	rc := filepath.Join(t.TempDir(), "terraformrc")
-	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", filepath.ToSlash(providerDir))
+	cli := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"partnerportal/portal\" = %q\n  }\n  direct {}\n}\n", filepath.ToSlash(providerDir))
 	if err := os.WriteFile(rc, []byte(cli), 0o600); err != nil {
 		t.Fatal(err)
 	}
