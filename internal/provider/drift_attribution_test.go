@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
 
@@ -130,5 +132,46 @@ resource "portal_partner_roster" "team" {
 		regexp.QuoteMeta(a.serverUser(a.OwnerID).Email)
 	if !regexp.MustCompile(re).MatchString(out) || strings.Contains(out, "bo@acme.test changed") {
 		t.Errorf("the plan does not attribute ana's phone alone:\n%s", out)
+	}
+}
+
+// TestUserDrift: names, phone and roles changed are drift; a status that
+// moves by itself (a password set, access ending) is not; an import has
+// nothing to compare with.
+func TestUserDrift(t *testing.T) {
+	roles := func(keys ...string) types.Set {
+		s, _ := stringSet(t.Context(), keys)
+		return s
+	}
+	was := userModel{FirstName: types.StringValue("Ana"), LastName: types.StringValue("Silva"), Phone: types.StringValue(""),
+		Roles: roles("member"), Status: types.StringValue(api.UserInvited)}
+	now := was
+	now.Status = types.StringValue(api.UserActive)
+	if d := userDrift(was, now); len(d) != 0 {
+		t.Errorf("invited to active is drift: %v", d)
+	}
+	now.Phone, now.Roles = types.StringValue("+14155550100"), roles("admin", "member")
+	d := userDrift(was, now)
+	if len(d) != 2 || d[0].attr != "phone" || d[1].attr != "roles" || d[1].was != `"member"` || d[1].is != `"admin", "member"` {
+		t.Errorf("phone and roles changed: %+v", d)
+	}
+	if d := userDrift(userModel{Status: types.StringNull()}, now); d != nil {
+		t.Errorf("an import is drift: %v", d)
+	}
+	if d := removedDrift(types.StringValue(api.UserActive)); len(d) != 1 || d[0].is != api.UserDeleted {
+		t.Errorf("a removal: %+v", d)
+	}
+}
+
+// TestChangesAny: an audit event matches a drift when it changes one of
+// the attributes, or removes the user for a removal.
+func TestChangesAny(t *testing.T) {
+	ev := &api.AuditEvent{Action: api.AuditUserUpdated,
+		Before: map[string]any{"phone": "", "roles": []any{"member"}}, After: map[string]any{"phone": "", "roles": []any{"admin", "member"}}}
+	if changesAny(ev, []string{"phone"}) || !changesAny(ev, []string{"phone", "roles"}) {
+		t.Error("an update of roles only")
+	}
+	if changesAny(&api.AuditEvent{Action: api.AuditUserDeleted}, []string{"roles"}) || !changesAny(&api.AuditEvent{Action: api.AuditUserDeleted}, []string{"status"}) {
+		t.Error("a removal")
 	}
 }

@@ -249,3 +249,49 @@ func TestAccStaleAccessExample(t *testing.T) {
 		t.Errorf("the plan after removing them is not empty (exit %d):\n%s", code, out)
 	}
 }
+
+// TestRemovalGuard_countsEachPersonOnceAndFailsOnce: the count is of
+// people, whichever resources remove them; the plan fails on the removal
+// that passes the limit, once per partner; a user left with no role counts.
+func TestRemovalGuard_countsEachPersonOnceAndFailsOnce(t *testing.T) {
+	ctx := t.Context()
+	listed := &partnerUsers{done: make(chan struct{}), written: map[string]*api.User{}, users: map[string]api.User{
+		"usr_a": {ID: "usr_a", Email: "a@acme.test", Status: api.UserActive},
+		"usr_b": {ID: "usr_b", Email: "b@acme.test", Status: api.UserActive},
+		"usr_c": {ID: "usr_c", Email: "c@acme.test", Status: api.UserActive},
+		"usr_d": {ID: "usr_d", Email: "d@acme.test", Status: api.UserDeleted},
+	}}
+	close(listed.done)
+	d := &providerData{users: newUserIndex(nil), guard: &removalGuard{min: 1, fraction: 0.5, partners: map[string]*partnerRemovals{}}}
+	d.users.partners["prt_1"] = listed
+	remove := func(ids ...string) diag.Diagnostics {
+		var diags diag.Diagnostics
+		d.guardRemovals(ctx, "prt_1", ids, &diags)
+		return diags
+	}
+	// 3 users not removed: the limit is max(1, floor(1.5)) = 1.
+	if diags := remove("usr_a"); diags.HasError() {
+		t.Fatalf("one removal of a limit of 1: %v", diags)
+	}
+	if diags := remove("usr_a"); diags.HasError() {
+		t.Fatalf("the same person again (a grant of a user also destroyed): %v", diags)
+	}
+	roles := func(keys ...string) types.Set {
+		s, _ := stringSet(ctx, keys)
+		return s
+	}
+	var diags diag.Diagnostics
+	state := userModel{ID: types.StringValue("usr_b"), PartnerID: types.StringValue("prt_1"), Roles: roles("member")}
+	plan := state
+	plan.Roles = roles()
+	d.guardUserRemoval(ctx, &plan, state, &diags)
+	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "at least 2 people of partner prt_1 (a@acme.test, b@acme.test)") {
+		t.Fatalf("a second person, left with no role, does not fail the plan: %v", diags)
+	}
+	if diags := remove("usr_c"); diags.HasError() {
+		t.Errorf("the plan failed already, but a third removal fails it again: %v", diags)
+	}
+	if got := len(d.guard.partners["prt_1"].people); got != 3 {
+		t.Errorf("counted %d people, want 3", got)
+	}
+}
