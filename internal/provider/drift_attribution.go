@@ -78,7 +78,9 @@ func userDrift(state, now userModel) []drift {
 	}
 	var out []drift
 	text := func(attr string, was, is types.String) {
-		if !was.Equal(is) {
+		// Compared as text: a phone read as null where state has "" (or
+		// the other way round) is not a change anyone made.
+		if was.ValueString() != is.ValueString() {
 			out = append(out, drift{attr: attr, was: was.String(), is: is.String()})
 		}
 	}
