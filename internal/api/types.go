@@ -169,6 +169,7 @@ type UserListOptions struct {
 	Status         string
 	EmailDomain    string
 	IncludeDeleted bool
+	InactiveFor    time.Duration // whole seconds; 0 for any
 	PageSize       int
 	PageToken      string
 }

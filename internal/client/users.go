@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 )
@@ -27,6 +29,9 @@ func userQuery(o api.UserListOptions) url.Values {
 	setIf(q, "email_domain", o.EmailDomain)
 	if o.IncludeDeleted {
 		q.Set("include_deleted", "true")
+	}
+	if s := int64(o.InactiveFor / time.Second); s > 0 {
+		q.Set("inactive_for", strconv.FormatInt(s, 10))
 	}
 	return q
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -151,6 +152,21 @@ func (q *query) time(name string) *time.Time {
 	}
 	checkMicros(&q.errs, name, &t)
 	return &t
+}
+
+// seconds is a duration given as a whole number of seconds, at least 1; 0
+// when absent.
+func (q *query) seconds(name string) time.Duration {
+	v := q.str(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > math.MaxInt64/int64(time.Second) {
+		q.errs.add(name, api.FieldInvalid, "must be a whole number of seconds, at least 1")
+		return 0
+	}
+	return time.Duration(n) * time.Second
 }
 
 func (q *query) pageSize() int {

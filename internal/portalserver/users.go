@@ -272,6 +272,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *principal)
 	}
 	status := l.oneOf("status", api.UserInvited, api.UserActive, api.UserExpired, api.UserDeleted)
 	includeDeleted := l.boolean("include_deleted") || status == api.UserDeleted
+	inactive := l.seconds("inactive_for")
 	if err := l.err(); err != nil {
 		return err
 	}
@@ -289,6 +290,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *principal)
 		l.filter("deleted_at IS NULL")
 	}
 	now := micros(l.v.now)
+	if inactive > 0 {
+		// By the portal's clock: the test clock moves it.
+		before := micros(l.v.now.Add(-inactive))
+		l.filter("(last_activity_at < ? OR (last_activity_at IS NULL AND created_at < ?))", before, before)
+	}
 	switch status {
 	case api.UserDeleted:
 		l.filter("deleted_at IS NOT NULL")

@@ -2,6 +2,7 @@ package portalserver_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -380,4 +381,34 @@ func firstOf(v any) any {
 		return l[0]
 	}
 	return nil
+}
+
+// TestInactiveForFilter: inactive_for lists the users with no activity for
+// that long by the portal's clock: last active before it, or never active
+// and created before it.
+func TestInactiveForFilter(t *testing.T) {
+	w := newWorld(t)
+	w.user(w.PartnerID, "never@acme.test", api.RoleMember)
+	_, oldToken := w.actor("old@acme.test", api.RoleReadOnly)
+	w.Do(t, oldToken, http.MethodGet, "/v1/me", nil) // active now, then not for 31 days
+	_, busyToken := w.actor("busy@acme.test", api.RoleReadOnly)
+	if res := w.Do(t, w.OperatorToken, http.MethodPost, "/v1/dev/clock/advance", api.ClockAdvance{Seconds: 31 * 24 * 3600}); res.Status != http.StatusOK {
+		t.Fatalf("advance the clock: %d %s", res.Status, res.Body)
+	}
+	w.user(w.PartnerID, "new@acme.test", api.RoleMember)
+	w.Do(t, busyToken, http.MethodGet, "/v1/me", nil)
+
+	var got []string
+	for _, u := range w.listUsers("?inactive_for=2592000") {
+		got = append(got, u.Email)
+	}
+	slices.Sort(got)
+	if want := []string{"never@acme.test", "old@acme.test"}; !slices.Equal(got, want) {
+		t.Errorf("inactive for 30 days: %v, want %v (the owner listing now, busy and new are active or recent)", got, want)
+	}
+	for _, bad := range []string{"0", "-5", "30d", "1.5"} {
+		if res := w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"?inactive_for="+bad, nil); res.Status != http.StatusBadRequest {
+			t.Errorf("inactive_for=%s: %d, want 400", bad, res.Status)
+		}
+	}
 }

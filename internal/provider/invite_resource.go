@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -53,6 +54,7 @@ type inviteModel struct {
 	Lifetime       types.String `tfsdk:"lifetime"`
 	AccessDuration types.String `tfsdk:"access_duration"`
 	OnExpiry       types.String `tfsdk:"on_expiry"`
+	MaxSends       types.Int64  `tfsdk:"max_sends"`
 	ResendTriggers types.Map    `tfsdk:"resend_triggers"`
 	Status         types.String `tfsdk:"status"`
 	ExpiresAt      types.String `tfsdk:"expires_at"`
@@ -102,6 +104,13 @@ func (r *inviteResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Description: "What the plan does with an invite that expired unanswered: `reinvite` (default) plans an in-place resend with a new link and expiry; " +
 					"`keep` plans nothing and leaves it expired; `fail` fails the plan with a message naming the invite.",
 				Validators: []validator.String{stringvalidator.OneOf(onExpiryReinvite, onExpiryKeep, onExpiryFail)},
+			},
+			"max_sends": schema.Int64Attribute{
+				Optional: true,
+				Description: "With `on_expiry = \"reinvite\"`, how many times the invitation is sent at most: once `send_count` reaches it, " +
+					"an invite that expires again is not resent; the plan warns, naming the address and the count, and leaves it expired " +
+					"(raise it, or change `resend_triggers`, to send again). Not set means no limit.",
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"resend_triggers": schema.MapAttribute{
 				ElementType: types.StringType, Optional: true,
@@ -303,6 +312,13 @@ func (r *inviteResource) planExisting(plan *inviteModel, state inviteModel, diag
 		switch plan.OnExpiry.ValueString() {
 		case onExpiryReinvite:
 			resend = true
+			if limit := plan.MaxSends; !limit.IsNull() && !limit.IsUnknown() && state.SendCount.ValueInt64() >= limit.ValueInt64() {
+				resend = resendTriggered(plan.ResendTriggers, state.ResendTriggers)
+				diags.AddAttributeWarning(path.Root("max_sends"), "Invitation not sent again",
+					fmt.Sprintf("The invitation %s to %s expired unanswered at %s, and it was sent %d times, as many as max_sends = %d allows: "+
+						"it is left expired. To send it again, raise max_sends or change resend_triggers; or remove the resource.",
+						state.ID.ValueString(), state.Email.ValueString(), state.ExpiresAt.ValueString(), state.SendCount.ValueInt64(), limit.ValueInt64()))
+			}
 		case onExpiryFail:
 			diags.AddAttributeError(path.Root("on_expiry"), "Invitation expired",
 				fmt.Sprintf("The invitation %s to %s expired unanswered at %s (on_expiry = \"fail\"). Resend it by setting on_expiry = \"reinvite\" "+

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -315,5 +316,49 @@ func TestCompactDuration(t *testing.T) {
 		if got := compactDuration(d); got != want {
 			t.Errorf("compactDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestAccInvite_maxSends: with on_expiry = "reinvite" and max_sends = 2, an
+// invite that expires is sent again once; when it expires the second time
+// the plan changes nothing, warns with the address and the count, and the
+// invite stays expired. Run with the terraform CLI, whose output shows the
+// plan's warnings.
+func TestAccInvite_maxSends(t *testing.T) {
+	a := newAcc(t)
+	tf := a.tfDir("", `
+provider "portal" {}
+resource "portal_partner_invite" "test" {
+  email     = "ghost@acme.test"
+  lifetime  = "1h"
+  max_sends = 2
+}
+`)
+	tf.mustRun(t, "apply", "-auto-approve")
+	invite := func() api.Invite {
+		t.Helper()
+		list, err := a.client.Invites.List(context.Background(), a.PartnerID, api.InviteListOptions{Email: "ghost@acme.test"})
+		if err != nil || len(list.Invites) != 1 {
+			t.Fatalf("list invites: %v %v", list, err)
+		}
+		return list.Invites[0]
+	}
+	a.advance(2 * time.Hour)
+	if out := tf.mustRun(t, "apply", "-auto-approve"); !strings.Contains(out, "1 changed") {
+		t.Fatalf("the first expiry did not resend the invite:\n%s", out)
+	}
+	if inv := invite(); inv.SendCount != 2 || inv.Status != api.InvitePending {
+		t.Fatalf("after the resend the invite is %s, sent %d times; want pending, 2", inv.Status, inv.SendCount)
+	}
+	a.advance(2 * time.Hour)
+	code, out := tf.run(t, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	if code != 0 {
+		t.Fatalf("the plan after the second expiry is not empty (exit %d):\n%s", code, out)
+	}
+	if !regexp.MustCompile(`(?s)Warning: Invitation not sent again.*ghost@acme.test.*sent 2 times.*max_sends = 2`).MatchString(out) {
+		t.Errorf("the plan does not warn about the invite it leaves expired:\n%s", out)
+	}
+	if inv := invite(); inv.SendCount != 2 || inv.Status != api.InviteExpired {
+		t.Errorf("the invite is %s, sent %d times; want expired, 2", inv.Status, inv.SendCount)
 	}
 }

@@ -21,7 +21,8 @@ func TestUserCodecMatchesTheFramework(t *testing.T) {
 	full := userModel{
 		ID: types.StringValue("usr_1"), PartnerID: types.StringValue("prt_1"), Email: types.StringValue("Ann@Example.com"),
 		FirstName: types.StringValue("Ann"), LastName: types.StringValue(""), Phone: types.StringValue("+14155550100"),
-		Roles: roles, AccessExpiresAt: types.StringValue("2026-12-01T00:00:00+02:00"), RestoreIfDeleted: types.BoolValue(true),
+		Roles: roles, Permissions: types.SetValueMust(types.StringType, []attr.Value{types.StringValue("data.read")}),
+		AccessExpiresAt: types.StringValue("2026-12-01T00:00:00+02:00"), RestoreIfDeleted: types.BoolValue(true),
 		Status: types.StringValue("active"), CreatedAt: types.StringValue("2026-11-22T10:00:00Z"), LastActivityAt: types.StringNull(),
 	}
 	planned := full
@@ -30,7 +31,8 @@ func TestUserCodecMatchesTheFramework(t *testing.T) {
 	noRoles.Roles = types.SetValueMust(types.StringType, nil)
 	nullRoles := full
 	nullRoles.Roles = types.SetNull(types.StringType)
-	empty := userModel{Roles: types.SetNull(types.StringType)}
+	planned.Permissions = types.SetUnknown(types.StringType)
+	empty := userModel{Roles: types.SetNull(types.StringType), Permissions: types.SetNull(types.StringType)}
 
 	sch := userCodec().object
 	for name, m := range map[string]userModel{"full": full, "planned": planned, "no roles": noRoles, "null roles": nullRoles, "all null": empty} {

@@ -37,6 +37,7 @@ func (l *userList) ListResourceConfigSchema(_ context.Context, _ list.ListResour
 			"status":          listschema.StringAttribute{Optional: true, Description: usersStatusFilter, Validators: []validator.String{stringvalidator.OneOf(userStatuses...)}},
 			"email_domain":    listschema.StringAttribute{Optional: true, Description: usersEmailDomainFilter, Validators: []validator.String{validEmailDomain()}},
 			"include_deleted": listschema.BoolAttribute{Optional: true, Description: usersIncludeDeletedFilter},
+			"inactive_for":    listschema.StringAttribute{Optional: true, Description: usersInactiveForFilter, Validators: []validator.String{validInactiveFor()}},
 		},
 	}
 }

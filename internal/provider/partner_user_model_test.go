@@ -62,7 +62,7 @@ func TestNoteRawRoles(t *testing.T) {
 	r.Schema(ctx, resource.SchemaRequest{}, &sr)
 	plan := func(id string, roles types.Set) tftypes.Value {
 		p := tfsdk.Plan{Schema: sr.Schema}
-		m := userModel{ID: types.StringValue(id), Email: types.StringValue(id + "@example.com"), Roles: roles}
+		m := userModel{ID: types.StringValue(id), Email: types.StringValue(id + "@example.com"), Roles: roles, Permissions: types.SetNull(types.StringType)}
 		if d := p.Set(ctx, m); d.HasError() {
 			t.Fatal(d)
 		}

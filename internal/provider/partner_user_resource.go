@@ -46,6 +46,7 @@ type userModel struct {
 	LastName         types.String `tfsdk:"last_name"`
 	Phone            types.String `tfsdk:"phone"`
 	Roles            types.Set    `tfsdk:"roles"`
+	Permissions      types.Set    `tfsdk:"permissions"`
 	AccessExpiresAt  types.String `tfsdk:"access_expires_at"`
 	RestoreIfDeleted types.Bool   `tfsdk:"restore_if_deleted"`
 	Status           types.String `tfsdk:"status"`
@@ -68,7 +69,8 @@ var userCodec = sync.OnceValue(func() *modelCodec[userModel] {
 func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A person with access to a partner of the portal, and (optionally) the exact set of roles they hold. " +
-			"Destroying it removes the person's access with a soft delete; the account can be restored.",
+			"Destroying it removes the person's access with a soft delete; the account can be restored. A destroy, and a plan that leaves the user with no role, " +
+			"count toward the provider's removal guard. A change made in the portal by hand shows in the plan with a warning naming who made it, from the audit trail.",
 		Attributes: map[string]schema.Attribute{
 			"id":         setOnCreate("The user's id, such as `usr_0123abcd`."),
 			"partner_id": partnerIDArgument("the user belongs to", "user"),
@@ -96,6 +98,14 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					"Roles above what the API token may grant fail at plan time.",
 				Validators:    []validator.Set{setvalidator.ValueStringsAre(validRoleKey())},
 				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+			},
+			"permissions": schema.SetAttribute{
+				ElementType: types.StringType,
+				Computed:    true,
+				Description: "What the user may do: the union of the permissions of their `roles`, such as `users.manage`, from the partner's roles " +
+					"(built-in and custom, as `portal_roles` lists them). It is computed at plan time from the roles planned, so a plan review shows " +
+					"the permissions a role change grants or takes away; it is unknown only while a role is (a role created in the same plan is known). " +
+					"A partner's `user_admin_min_role` may still withhold `users.manage` and `invites.manage` from a user ranked below it.",
 			},
 			"access_expires_at": schema.StringAttribute{
 				Optional: true,
@@ -128,7 +138,16 @@ func (r *userResource) IdentitySchema(_ context.Context, _ resource.IdentitySche
 // ceiling, an access end in the past, a change to a user the token ranks
 // too low to change.
 func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+	if r.data == nil {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
+		// A destroy removes the person's access: the removal guard counts it.
+		var state userModel
+		resp.Diagnostics.Append(userCodec().get(ctx, req.State.Raw, &state)...)
+		if !resp.Diagnostics.HasError() {
+			r.data.guardUserRemoval(ctx, nil, state, &resp.Diagnostics)
+		}
 		return
 	}
 	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) {
@@ -159,6 +178,13 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.Status, plan.LastActivityAt = state.Status, state.LastActivityAt
 		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
 	}
+	if perms := r.data.plannedPermissions(ctx, plan.PartnerID, plan.Roles, &resp.Diagnostics); !perms.Equal(plan.Permissions) {
+		plan.Permissions = perms
+		resp.Diagnostics.Append(userCodec().into(&resp.Plan.Raw).Set(ctx, plan)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return // the roles could not be read: the checks below would only say so again
+	}
 	if rolesConfigured(req.Config.Raw) {
 		r.data.noteAuthoritativeRoles(plan.ID.ValueString(), path.Root("roles"), &resp.Diagnostics)
 		if plan.ID.IsUnknown() {
@@ -167,6 +193,9 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	}
 	if !req.State.Raw.IsNull() && sameUserSettings(plan, state) {
 		return
+	}
+	if !req.State.Raw.IsNull() {
+		r.data.guardUserRemoval(ctx, &plan, state, &resp.Diagnostics)
 	}
 	r.checkPlannedChange(ctx, req.State.Raw.IsNull(), plan, state, &resp.Diagnostics)
 	// Roles not configured are planned as state has them (or unknown, for a
@@ -208,7 +237,7 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	if addCreateUserError(&resp.Diagnostics, plan, err) {
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+	resp.Diagnostics.Append(r.saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 	resp.Diagnostics.Append(userIdentity.set(resp.Identity, resp.State.Raw)...)
 }
 
@@ -220,7 +249,11 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	u, err := r.data.users.get(ctx, r.data.client, state.PartnerID.ValueString(), state.ID.ValueString())
+	who := "User " + state.ID.ValueString() + " (" + state.Email.ValueString() + ")"
 	if errors.Is(err, client.ErrNotFound) || (err == nil && u.Status == api.UserDeleted) {
+		if err == nil {
+			r.data.warnDrift(ctx, u.PartnerID, u.ID, u.Email, who, removedDrift(state.Status), &resp.Diagnostics)
+		}
 		resp.State.RemoveResource(ctx) // removed outside Terraform: plan creates it again
 		return
 	}
@@ -228,6 +261,8 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	m, d := userModelFromAPI(ctx, state, u)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, state.Permissions, &resp.Diagnostics)
+	r.data.warnDrift(ctx, u.PartnerID, u.ID, u.Email, who, userDrift(state, m), &resp.Diagnostics)
 	version, vd := privateVersion(ctx, req.Private)
 	resp.Diagnostics.Append(vd...)
 	if !d.HasError() && !vd.HasError() && version == u.Version && sameUser(m, state) {
@@ -273,6 +308,7 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	// moves them changed; keep them (the next refresh reads the portal's).
 	// So are roles not configured, which this update did not send.
 	m, d := userModelFromAPI(ctx, plan, u)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, plan.Permissions, &resp.Diagnostics)
 	if !plan.Status.IsUnknown() {
 		m.Status, m.LastActivityAt = plan.Status, plan.LastActivityAt
 	}
@@ -340,7 +376,7 @@ func (r *userResource) restore(ctx context.Context, plan userModel, userID strin
 	if addAPIError(&resp.Diagnostics, "Unable to restore partner user", "restoring removed user "+userID+" ("+plan.Email.ValueString()+")", err) {
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+	resp.Diagnostics.Append(r.saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -356,7 +392,7 @@ func (r *userResource) restore(ctx context.Context, plan userModel, userID strin
 	if addAPIError(&resp.Diagnostics, "Unable to update restored partner user", "user "+userID+" was restored but not updated to the configuration; the next apply retries", err) {
 		return
 	}
-	resp.Diagnostics.Append(saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
+	resp.Diagnostics.Append(r.saveUser(ctx, plan, u, userCodec().into(&resp.State.Raw), resp.Private)...)
 }
 
 // addCreateUserError explains a failed create, and reports whether there
@@ -429,7 +465,7 @@ func rolesConfigured(config tftypes.Value) bool {
 // sameUser reports whether two models hold the same values.
 func sameUser(a, b userModel) bool {
 	return sameUserSettings(a, b) && a.ID.Equal(b.ID) && a.Status.Equal(b.Status) && a.CreatedAt.Equal(b.CreatedAt) &&
-		a.LastActivityAt.Equal(b.LastActivityAt)
+		a.LastActivityAt.Equal(b.LastActivityAt) && a.Permissions.Equal(b.Permissions)
 }
 
 // sameUserSettings reports whether the plan changes nothing the user configures.
@@ -455,8 +491,9 @@ func parseUserImportID(id string) (partnerID, ref string, err error) {
 // saveUser writes the API's user into state over prior, keeping what the
 // configuration says where it means the same (email case, the same instant
 // written another way), and the version for If-Match.
-func saveUser(ctx context.Context, prior userModel, u *api.User, state stateSetter, private privateSetter) diag.Diagnostics {
+func (r *userResource) saveUser(ctx context.Context, prior userModel, u *api.User, state stateSetter, private privateSetter) diag.Diagnostics {
 	m, diags := userModelFromAPI(ctx, prior, u)
+	m.Permissions = r.data.permissionsOf(ctx, u.PartnerID, u.Roles, prior.Permissions, &diags)
 	return saveState(ctx, m, diags, u.Version, state, private)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -43,6 +44,7 @@ type usersFilter struct {
 	Status         types.String `tfsdk:"status"`
 	EmailDomain    types.String `tfsdk:"email_domain"`
 	IncludeDeleted types.Bool   `tfsdk:"include_deleted"`
+	InactiveFor    types.String `tfsdk:"inactive_for"`
 }
 
 // The filters' descriptions and the statuses a user may have.
@@ -54,7 +56,13 @@ const (
 	usersEmailDomainFilter = "Only users whose email address is at this domain, such as `acme.com` (compared case-insensitively; a leading `@` is ignored). " +
 		"A value that is not a domain fails at plan time."
 	usersIncludeDeletedFilter = "Also list removed (soft-deleted) users, with status `deleted`. Default `false`."
+	usersInactiveForFilter    = "Only users inactive for at least this long, as a duration such as `720h` (30 days) in whole seconds: " +
+		"whose `last_activity_at` is older, or who never signed in and were created longer ago. Time is the portal's, not this machine's. " +
+		"Stale access, to review and remove: see the guide \"Find and remove stale access\"."
 )
+
+// validInactiveFor is inactive_for's check: a duration from a second to a century.
+func validInactiveFor() validator.String { return durationBetween(time.Second, 100*365*24*time.Hour) }
 
 var userStatuses = []string{api.UserInvited, api.UserActive, api.UserExpired, api.UserDeleted}
 
@@ -69,6 +77,7 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"status":          schema.StringAttribute{Optional: true, Description: usersStatusFilter, Validators: []validator.String{stringvalidator.OneOf(userStatuses...)}},
 			"email_domain":    schema.StringAttribute{Optional: true, Description: usersEmailDomainFilter, Validators: []validator.String{validEmailDomain()}},
 			"include_deleted": schema.BoolAttribute{Optional: true, Description: usersIncludeDeletedFilter},
+			"inactive_for":    schema.StringAttribute{Optional: true, Description: usersInactiveForFilter, Validators: []validator.String{validInactiveFor()}},
 			"users": schema.ListNestedAttribute{
 				Computed:     true,
 				Description:  "The matching users, ordered by email.",
@@ -116,12 +125,14 @@ func (d *providerData) listUsers(ctx context.Context, config tfsdk.Config, m any
 	if !ok || (!f.Role.IsNull() && !d.checkRoleFilter(ctx, pid, f.Role.ValueString(), path.Root("role"), diags)) {
 		return nil, false
 	}
+	inactive, _ := time.ParseDuration(f.InactiveFor.ValueString()) // validated; 0 when not set
 	users, err := throughRefusal(&d.auth, func() ([]api.User, error) {
 		return d.client.Users.ListAll(ctx, pid, api.UserListOptions{
 			Role:           f.Role.ValueString(),
 			Status:         f.Status.ValueString(),
 			EmailDomain:    f.EmailDomain.ValueString(),
 			IncludeDeleted: f.IncludeDeleted.ValueBool(),
+			InactiveFor:    inactive,
 		})
 	})
 	if addAPIError(diags, "Unable to list partner users", "partner users of partner "+pid, err) {

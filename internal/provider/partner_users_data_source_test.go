@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/client"
 )
 
 // dataValue checks an attribute of the data source at addr ("portal_roles.all").
@@ -231,4 +232,54 @@ func TestValidEmailDomain(t *testing.T) {
 			t.Errorf("validEmailDomain(%q) accepts = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// TestAccDataSourcePartnerUsers_inactiveFor: inactive_for reports the people
+// with no activity for that long by the portal's clock, moved on by the
+// test clock: those last active before it, and those never active and
+// created before it; not someone active since, nor someone new.
+func TestAccDataSourcePartnerUsers_inactiveFor(t *testing.T) {
+	a := newAcc(t)
+	ctx := context.Background()
+	a.user("never@acme.test", api.RoleMember)
+	old := a.tokenWithRole("old@acme.test", api.RoleReadOnly)
+	busy := a.tokenWithRole("busy@acme.test", api.RoleReadOnly)
+	signIn := func(token string) {
+		c, err := client.New(client.Config{Endpoint: a.URL, Token: token})
+		if err == nil {
+			_, err = c.Me.Get(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	signIn(old)
+	a.advance(31 * 24 * time.Hour)
+	a.user("new@acme.test", api.RoleMember)
+	signIn(busy)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6,
+		Steps: []resource.TestStep{
+			{
+				Config:      a.provider("") + "data \"portal_partner_users\" \"stale\" {\n  inactive_for = \"30 days\"\n}\n",
+				ExpectError: regexp.MustCompile(`inactive_for`),
+			},
+			{
+				Config: a.provider("") + `
+data "portal_partner_users" "stale" {
+  inactive_for = "720h"
+}
+data "portal_partner_users" "recent" {
+  inactive_for = "2h"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					dataValue("portal_partner_users.stale", "emails", stringSetOf("never@acme.test", "old@acme.test")),
+					dataValue("portal_partner_users.stale", "users", objectsWith("email", "never@acme.test", "old@acme.test")),
+					// The owner acts now (this plan's own requests), busy signed in after the clock moved, new was created then.
+					dataValue("portal_partner_users.recent", "emails", stringSetOf("never@acme.test", "old@acme.test")),
+				},
+			},
+		},
+	})
 }

@@ -317,3 +317,16 @@ func bootstrapFile(t *testing.T, db string) *portalserver.BootstrapResult {
 	}
 	return boot
 }
+
+// tfDir is a working directory whose terraform runs the built provider
+// against the test's portald (in-process, with the test clock and outbox),
+// for what terraform-plugin-testing does not show, such as a plan's warnings.
+// The provider acts with token (the owner's when "").
+func (a *acc) tfDir(token, config string) *tfDir {
+	a.t.Helper()
+	if token == "" {
+		token = a.OwnerToken
+	}
+	providerDir, _ := binaries(a.t)
+	return newTFDir(a.t, providerDir, config, "PORTAL_ENDPOINT="+a.URL, "PORTAL_API_TOKEN="+token, "PORTAL_PARTNER_ID="+a.PartnerID)
+}

@@ -26,6 +26,9 @@ const (
 	envEndpoint  = "PORTAL_ENDPOINT"
 	envToken     = "PORTAL_API_TOKEN"
 	envPartnerID = "PORTAL_PARTNER_ID"
+
+	envRemovalGuardFraction = "PORTAL_REMOVAL_GUARD_FRACTION"
+	envRemovalGuardMin      = "PORTAL_REMOVAL_GUARD_MIN"
 )
 
 var (
@@ -49,6 +52,9 @@ type providerModel struct {
 	PartnerID      types.String `tfsdk:"partner_id"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+
+	RemovalGuardFraction types.Float64 `tfsdk:"removal_guard_fraction"`
+	RemovalGuardMin      types.Int64   `tfsdk:"removal_guard_min"`
 }
 
 func (p *portalProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -80,6 +86,18 @@ func (p *portalProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"request_timeout": schema.StringAttribute{
 				Optional:    true,
 				Description: "Time limit of one HTTP attempt, as a Go duration such as `30s` or `1m`. Default `30s`.",
+			},
+			"removal_guard_fraction": schema.Float64Attribute{
+				Optional: true,
+				Description: "The removal guard: a plan that takes away the access of more people of a partner than both this fraction of the partner's users " +
+					"(those not removed) and `removal_guard_min` fails before anything is changed. From 0 to 1; default `0.25`; `1` turns the guard off. " +
+					"Falls back to the `" + envRemovalGuardFraction + "` environment variable. See the guide \"Find and remove stale access\".",
+			},
+			"removal_guard_min": schema.Int64Attribute{
+				Optional: true,
+				Description: "The removal guard's floor: a plan may always remove this many people of a partner, whatever their fraction. Default `5`. " +
+					"Falls back to the `" + envRemovalGuardMin + "` environment variable, which is how to let one larger removal through for one run " +
+					"(`" + envRemovalGuardMin + "=40 terraform apply`).",
 			},
 		},
 	}
@@ -131,6 +149,7 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 			retries = -1 // the client reads 0 as "default"
 		}
 	}
+	guard := readRemovalGuard(cfg, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -147,6 +166,7 @@ func (p *portalProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 	data := newProviderData(c, partnerID)
+	data.guard = guard
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -35,6 +37,9 @@ type providerData struct {
 	roles map[string]map[string]api.Role // partner id → role key → role
 
 	users *userIndex // one shared read of each partner's users per run
+
+	guard *removalGuard // counts the people the plan removes (removal_guard.go); nil in unit tests
+	audit auditTrail    // read once some drift is found (drift_attribution.go)
 
 	ownersMu  sync.Mutex
 	owners    map[string]*roleOwnership // user id → how its roles are managed (plan_checks.go)
@@ -161,6 +166,61 @@ func (d *providerData) partnerRoles(ctx context.Context, partnerID string) (map[
 	}
 	d.roles[partnerID] = byKey
 	return byKey, nil
+}
+
+// permissionsOf is the union of the permissions of roles in the partner's
+// roles (read once per run), as a set; fallback when they cannot be read or
+// a role is not among them. Whoever needs the roles reports an error reading
+// them, but a refused token's first error is reported in full only once,
+// and so here.
+func (d *providerData) permissionsOf(ctx context.Context, partnerID string, roles []string, fallback types.Set, diags *diag.Diagnostics) types.Set {
+	byKey, err := d.partnerRoles(ctx, partnerID)
+	if err != nil {
+		if firstRefusal(err) {
+			addAPIError(diags, "Unable to read roles", "reading the roles of partner "+partnerID, err)
+		}
+		return fallback
+	}
+	var perms []string
+	for _, k := range roles {
+		r, ok := byKey[k]
+		if !ok {
+			return fallback
+		}
+		perms = append(perms, r.Permissions...)
+	}
+	slices.Sort(perms)
+	perms = slices.Compact(perms)
+	// Built by hand rather than with SetValueFrom's reflection: a roster
+	// computes this for each of thousands of people on every refresh.
+	elems := make([]attr.Value, len(perms))
+	for i, p := range perms {
+		elems[i] = types.StringValue(p)
+	}
+	v, vd := types.SetValue(types.StringType, elems)
+	if vd.HasError() {
+		return fallback
+	}
+	return v
+}
+
+// plannedPermissions is permissionsOf planned roles: unknown while the
+// partner or a role is, or a role is not one the partner has (an error the
+// role checks report).
+func (d *providerData) plannedPermissions(ctx context.Context, partnerID types.String, roles types.Set, diags *diag.Diagnostics) types.Set {
+	unknown := types.SetUnknown(types.StringType)
+	if partnerID.IsUnknown() || partnerID.IsNull() || roles.IsUnknown() || roles.IsNull() {
+		return unknown
+	}
+	keys := make([]string, 0, len(roles.Elements()))
+	for _, v := range roles.Elements() {
+		s, ok := v.(types.String)
+		if !ok || s.IsUnknown() || s.IsNull() {
+			return unknown
+		}
+		keys = append(keys, s.ValueString())
+	}
+	return d.permissionsOf(ctx, partnerID.ValueString(), keys, unknown, diags)
 }
 
 // forgetRoles drops the cached roles of a partner after a custom role changed.

@@ -19,6 +19,9 @@ import (
 
 // providerVia is a provider block that talks to the portal through url (a
 // fault proxy), with enough retries that 20% faults cannot exhaust them.
+//
+// These tests destroy the hundreds of people they create, which is what the
+// removal guard refuses: it is off (removal_guard_fraction = 1).
 func (a *acc) providerVia(url string) string {
 	return fmt.Sprintf(`
 provider "portal" {
@@ -26,6 +29,8 @@ provider "portal" {
   api_token   = %[2]q
   partner_id  = %[3]q
   max_retries = 10
+
+  removal_guard_fraction = 1
 }
 `, url, a.OwnerToken, a.PartnerID)
 }

@@ -83,15 +83,28 @@ func (r *roleAssignmentResource) IdentitySchema(_ context.Context, _ resource.Id
 // ceiling), and notes the grant so that a user whose roles are also set by
 // portal_partner_user.roles gets a warning.
 func (r *roleAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return
-	}
-	var plan roleAssignmentModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if r.data == nil {
 		return
 	}
 	creating := req.State.Raw.IsNull()
+	var plan, state roleAssignmentModel
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if !req.Plan.Raw.IsNull() {
+		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !creating && (req.Plan.Raw.IsNull() || assignmentReplaced(plan, state)) {
+		// A destroy, or a replacement, revokes the grant in state: the
+		// removal guard counts its user.
+		r.data.guardRemovals(ctx, state.PartnerID.ValueString(), []string{state.UserID.ValueString()}, &resp.Diagnostics)
+	}
+	if req.Plan.Raw.IsNull() {
+		return
+	}
 	userKnown := !plan.UserID.IsNull() && !plan.UserID.IsUnknown()
 	roleKnown := !plan.Role.IsNull() && !plan.Role.IsUnknown()
 	if creating && plan.PartnerID.IsUnknown() {
@@ -146,6 +159,10 @@ func (r *roleAssignmentResource) Read(ctx context.Context, req resource.ReadRequ
 	// partner's users: refreshing many grants costs a list, not a GET each.
 	u, err := r.data.users.get(ctx, r.data.client, pid, userID)
 	if errors.Is(err, client.ErrNotFound) || (err == nil && (u.Status == api.UserDeleted || !slices.Contains(u.Roles, role))) {
+		if err == nil && u.Status != api.UserDeleted && !state.GrantedAt.IsNull() {
+			r.data.warnDrift(ctx, pid, userID, u.Email, fmt.Sprintf("The grant of role %q to user %s (%s)", role, userID, u.Email),
+				[]drift{{attr: "roles", was: "includes " + role, is: "without it"}}, &resp.Diagnostics)
+		}
 		resp.State.RemoveResource(ctx) // the user is gone or removed, or the grant was revoked outside Terraform
 		return
 	}
@@ -250,6 +267,13 @@ func parseAssignmentImportID(id string) (partnerID, userID, role string, err err
 		return parts[0], parts[1], parts[2], nil
 	}
 	return "", "", "", fmt.Errorf("import id %q must be USER_ID/ROLE (such as usr_0123abcd/member) or PARTNER_ID/USER_ID/ROLE", id)
+}
+
+// assignmentReplaced reports whether a plan replaces the grant in state:
+// every argument requires replacement.
+func assignmentReplaced(plan, state roleAssignmentModel) bool {
+	return !plan.UserID.Equal(state.UserID) || !plan.Role.Equal(state.Role) ||
+		(!plan.PartnerID.IsUnknown() && !plan.PartnerID.Equal(state.PartnerID))
 }
 
 func assignmentID(userID, role string) string { return userID + "/" + role }

@@ -85,7 +85,7 @@ func spareFromExclusive(users map[string]api.User, tokenUserID string) func(api.
 // when it is the same instant, and a phone written "" for none).
 func rosterElementFromAPI(ctx context.Context, prior rosterUserModel, u api.User) (rosterUserModel, diag.Diagnostics) {
 	d, diags := userDataFromAPI(ctx, &u)
-	return rosterUserModel{ID: d.ID, FirstName: d.FirstName, LastName: d.LastName, Phone: phoneValue(prior.Phone, u.Phone), Roles: d.Roles,
+	return rosterUserModel{ID: d.ID, FirstName: d.FirstName, LastName: d.LastName, Phone: phoneValue(prior.Phone, u.Phone), Roles: d.Roles, Permissions: prior.Permissions,
 		AccessExpiresAt: keepInstant(prior.AccessExpiresAt, u.AccessExpiresAt), Status: d.Status}, diags
 }
 

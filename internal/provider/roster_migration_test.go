@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -81,8 +82,11 @@ removed {
 // taken out of users and listed in release, and imported by email in the
 // same apply; the roster lets go of them and removes nobody. Then, with
 // exclusive = true, the released person is not taken in to be removed.
+// The removal guard is set to refuse any removal at all: letting go of a
+// released person removes nobody, so it does not count.
 func TestAccRoster_moveToUserResourceKeepsAccess(t *testing.T) {
 	a := newAcc(t)
+	strict := strings.TrimSuffix(strings.TrimSpace(a.provider("")), "}") + "  removal_guard_min      = 0\n  removal_guard_fraction = 0\n}\n"
 	ana := `"ana@acme.test" = { first_name = "Ana", last_name = "Lima", roles = ["member"] }`
 	bo := `"bo@acme.test" = { first_name = "Bo", last_name = "Berg", roles = ["manager"] }`
 	user := userConfig(`
@@ -107,7 +111,7 @@ func TestAccRoster_moveToUserResourceKeepsAccess(t *testing.T) {
 				},
 			},
 			{
-				Config: a.provider("") + rosterConfig(release, ana) + user + adopt,
+				Config: strict + rosterConfig(release, ana) + user + adopt,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(rosterAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectResourceAction(userAddr, plancheck.ResourceActionNoop),
@@ -132,7 +136,7 @@ func TestAccRoster_moveToUserResourceKeepsAccess(t *testing.T) {
 			// The import block done with, nothing to do; then an exclusive
 			// roster leaves the released person alone (the plan after the
 			// apply would otherwise remove bo).
-			{Config: a.provider("") + rosterConfig(release, ana) + user, PlanOnly: true},
+			{Config: strict + rosterConfig(release, ana) + user, PlanOnly: true},
 			{
 				Config: a.provider("") + rosterConfig(release+"\n  exclusive = true", ana) + user,
 				Check: func(*terraform.State) error {
@@ -142,6 +146,8 @@ func TestAccRoster_moveToUserResourceKeepsAccess(t *testing.T) {
 					return nil
 				},
 			},
+			// The guard back to its defaults, for the destroy at the end.
+			{Config: a.provider("") + rosterConfig(release+"\n  exclusive = true", ana) + user, PlanOnly: true},
 		},
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -72,6 +73,7 @@ type rosterUserModel struct {
 	LastName        types.String `tfsdk:"last_name"`
 	Phone           types.String `tfsdk:"phone"`
 	Roles           types.Set    `tfsdk:"roles"`
+	Permissions     types.Set    `tfsdk:"permissions"`
 	AccessExpiresAt types.String `tfsdk:"access_expires_at"`
 	Status          types.String `tfsdk:"status"`
 }
@@ -79,7 +81,8 @@ type rosterUserModel struct {
 // rosterUserType is the type of one element of users.
 var rosterUserType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"id": types.StringType, "first_name": types.StringType, "last_name": types.StringType, "phone": types.StringType,
-	"roles": types.SetType{ElemType: types.StringType}, "access_expires_at": types.StringType, "status": types.StringType,
+	"roles": types.SetType{ElemType: types.StringType}, "permissions": types.SetType{ElemType: types.StringType},
+	"access_expires_at": types.StringType, "status": types.StringType,
 }}
 
 // rosterElementAttributes are the attributes of an element that a server's
@@ -148,6 +151,12 @@ func (r *rosterResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 							"Unknown roles and roles above what the API token may grant fail at plan time.",
 						PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
 					},
+					"permissions": schema.SetAttribute{
+						ElementType: types.StringType,
+						Computed:    true,
+						Description: "What the person may do: the union of the permissions of their `roles`, computed at plan time from the partner's roles, " +
+							"as on `portal_partner_user`.",
+					},
 					"access_expires_at": schema.StringAttribute{
 						Optional: true,
 						Description: "When the person's access ends, as an RFC 3339 time such as `2027-01-31T18:00:00Z`; in the future when set or changed. " +
@@ -191,7 +200,14 @@ const rosterDocs = `The people of one partner, as one resource: a map keyed by e
 	`Everyone it adopts who is not in ` + "`users`" + ` is then planned for removal: list them all (` + "`-generate-config-out`" + ` writes them), ` +
 	`or, to take in only some people, create the roster and add them instead of importing it.
 
-**Destroy** removes every person in it with a soft delete; each account can be restored.`
+**Destroy** removes every person in it with a soft delete; each account can be restored.
+
+**Removal guard.** The people a plan removes from the roster (taken out of ` + "`users`" + `, the unlisted people an ` + "`exclusive`" + ` roster removes, ` +
+	`everyone on destroy, people left with no role) count toward the provider's removal guard with every other resource of the plan: ` +
+	`more than ` + "`removal_guard_min`" + ` and ` + "`removal_guard_fraction`" + ` of the partner's users fails the plan (see the provider's settings).
+
+**Drift attributed.** A person changed or removed in the portal by hand gets a plan warning that says what changed and, from the partner's audit trail, ` +
+	`who changed it, when and in which request (see the guide "Catching drift in CI").`
 
 // ValidateConfig refuses a key that is not an email, and two keys that are
 // the same login written two ways, on the second key; and checks each
@@ -310,7 +326,15 @@ func releasedLogins(m rosterModel) map[string]bool {
 // for the token. It notes whose roles the roster sets, for the "managed
 // twice" warning.
 func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+	if r.data == nil {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
+		// A destroy removes everyone in the roster: the removal guard counts them.
+		state, prior := readRoster(ctx, req.State, &resp.Diagnostics)
+		if !resp.Diagnostics.HasError() {
+			r.data.guardRemovals(ctx, state.PartnerID.ValueString(), rosterUserIDs(prior, nil), &resp.Diagnostics)
+		}
 		return
 	}
 	plan, state, creating := planAndState[rosterModel](ctx, req, &resp.Diagnostics)
@@ -330,6 +354,10 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if !creating && plan.PartnerID.Equal(state.PartnerID) {
 		prior, d = rosterElements(ctx, state.Users)
 		resp.Diagnostics.Append(d...)
+	} else if !creating {
+		// Moved to another partner: everyone leaves the old one.
+		_, old := readRoster(ctx, req.State, &resp.Diagnostics)
+		r.data.guardRemovals(ctx, state.PartnerID.ValueString(), rosterUserIDs(old, nil), &resp.Diagnostics)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -349,6 +377,7 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	matched := map[string]bool{}
+	var emptied []string // people whose last role the plan takes away
 	for _, key := range sortedKeys(planned) {
 		el := planned[key]
 		priorKey, found := byLogin[api.NormalizeEmail(key)]
@@ -372,7 +401,13 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		default:
 			el.ID, el.Status = types.StringUnknown(), types.StringUnknown()
 		}
+		if el.Permissions.IsUnknown() {
+			el.Permissions = r.data.plannedPermissions(ctx, plan.PartnerID, el.Roles, &resp.Diagnostics)
+		}
 		planned[key] = el
+		if found && lastRoleTaken(el.Roles, p.Roles) {
+			emptied = append(emptied, p.ID.ValueString())
+		}
 		if rolesSet[key] {
 			if found {
 				r.data.noteRosterRoles(p.ID.ValueString(), at.AtName("roles"), &resp.Diagnostics)
@@ -387,12 +422,21 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			r.checkElement(ctx, pid, key, el, p, found, rolesSet[key], diags)
 		})...)
 	}
+	// People taken out of users and released keep their access; the others
+	// the plan removes, and those it leaves with no role, count for the
+	// removal guard.
 	released := releasedLogins(plan)
 	var letGo []string
+	kept := maps.Clone(matched)
 	for _, key := range sortedKeys(prior) {
 		if !matched[key] && released[api.NormalizeEmail(key)] {
-			letGo = append(letGo, key)
-		} else if !matched[key] {
+			letGo, kept[key] = append(letGo, key), true
+		}
+	}
+	r.data.guardRemovals(ctx, pid, rosterUserIDs(prior, kept), &resp.Diagnostics)
+	r.data.guardRemovals(ctx, pid, emptied, &resp.Diagnostics)
+	for _, key := range sortedKeys(prior) {
+		if !kept[key] {
 			p := prior[key]
 			roles, d := setStrings(ctx, p.Roles)
 			resp.Diagnostics.Append(d...)
@@ -417,6 +461,17 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	plan.Users = users
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// rosterUserIDs are the user ids of the people not in except.
+func rosterUserIDs(people map[string]rosterUserModel, except map[string]bool) []string {
+	var ids []string
+	for key, p := range people {
+		if !except[key] {
+			ids = append(ids, p.ID.ValueString())
+		}
+	}
+	return ids
 }
 
 // partnerLogins are the users of the partner that are not removed and not
@@ -493,6 +548,10 @@ func keepFromPrior(el, p rosterUserModel) rosterUserModel {
 	if el.Roles.IsUnknown() {
 		el.Roles = p.Roles
 	}
+	el.Permissions = types.SetUnknown(types.StringType) // planned from the roles (ModifyPlan)
+	if el.Roles.Equal(p.Roles) {
+		el.Permissions = p.Permissions
+	}
 	if sameInstantValue(el.AccessExpiresAt, p.AccessExpiresAt) {
 		el.Status = p.Status
 	} else {
@@ -564,7 +623,29 @@ func (r *rosterResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.warnDrift(ctx, pid, prior, next, users, &resp.Diagnostics)
 	r.save(ctx, state, next, versions, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+// warnDrift warns of each person of the roster changed or removed outside
+// Terraform, saying who did it (drift_attribution.go).
+func (r *rosterResource) warnDrift(ctx context.Context, pid string, prior, next map[string]rosterUserModel, users map[string]api.User, diags *diag.Diagnostics) {
+	asUser := func(key string, el rosterUserModel) userModel {
+		m := asUserModel(key, el)
+		m.Status = el.Status
+		return m
+	}
+	for _, key := range sortedKeys(prior) {
+		p := prior[key]
+		id := p.ID.ValueString()
+		var changes []drift
+		if el, ok := next[key]; ok {
+			changes = userDrift(asUser(key, p), asUser(key, el))
+		} else if u, found := users[id]; found && u.Status == api.UserDeleted {
+			changes = removedDrift(p.Status)
+		}
+		r.data.warnDrift(ctx, pid, id, key, fmt.Sprintf("users[%q] of the roster (user %s)", key, id), changes, diags)
+	}
 }
 
 func (r *rosterResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -629,6 +710,19 @@ func (r *rosterResource) ImportState(ctx context.Context, req resource.ImportSta
 // save writes the roster with its people into state, and their versions
 // (for If-Match) into private state.
 func (r *rosterResource) save(ctx context.Context, m rosterModel, users map[string]rosterUserModel, versions map[string]int64, state stateSetter, private privateSetter, diags *diag.Diagnostics) {
+	for key, el := range users {
+		// Each person's permissions as the partner's roles give them.
+		fallback := el.Permissions
+		if fallback.IsUnknown() || fallback.ElementType(ctx) == nil {
+			fallback = types.SetNull(types.StringType)
+		}
+		roles, d := setStrings(ctx, el.Roles)
+		if d.HasError() {
+			roles = nil
+		}
+		el.Permissions = r.data.permissionsOf(ctx, m.PartnerID.ValueString(), roles, fallback, diags)
+		users[key] = el
+	}
 	v, d := rosterMap(users)
 	diags.Append(d...)
 	if d.HasError() {
@@ -694,15 +788,16 @@ func rosterElements(_ context.Context, m types.Map) (map[string]rosterUserModel,
 		}
 		a := o.Attributes()
 		var el rosterUserModel
-		var okID, okFirst, okLast, okPhone, okRoles, okAccess, okStatus bool
+		var okID, okFirst, okLast, okPhone, okRoles, okPerms, okAccess, okStatus bool
 		el.ID, okID = a["id"].(types.String)
 		el.FirstName, okFirst = a["first_name"].(types.String)
 		el.LastName, okLast = a["last_name"].(types.String)
 		el.Phone, okPhone = a["phone"].(types.String)
 		el.Roles, okRoles = a["roles"].(types.Set)
+		el.Permissions, okPerms = a["permissions"].(types.Set)
 		el.AccessExpiresAt, okAccess = a["access_expires_at"].(types.String)
 		el.Status, okStatus = a["status"].(types.String)
-		if !okID || !okFirst || !okLast || !okPhone || !okRoles || !okAccess || !okStatus {
+		if !okID || !okFirst || !okLast || !okPhone || !okRoles || !okPerms || !okAccess || !okStatus {
 			diags.AddAttributeError(path.Root("users").AtMapKey(k), "Unexpected value", fmt.Sprintf("users[%q] has attributes of unexpected types; this is a bug in the provider", k))
 			continue
 		}
@@ -716,9 +811,13 @@ func rosterMap(users map[string]rosterUserModel) (types.Map, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	elems := make(map[string]attr.Value, len(users))
 	for k, el := range users {
+		perms := el.Permissions
+		if perms.ElementType(context.Background()) == nil {
+			perms = types.SetNull(types.StringType) // a model built without it
+		}
 		o, d := types.ObjectValue(rosterUserType.AttrTypes, map[string]attr.Value{
 			"id": el.ID, "first_name": el.FirstName, "last_name": el.LastName, "phone": el.Phone,
-			"roles": el.Roles, "access_expires_at": el.AccessExpiresAt, "status": el.Status,
+			"roles": el.Roles, "permissions": perms, "access_expires_at": el.AccessExpiresAt, "status": el.Status,
 		})
 		diags.Append(d...)
 		elems[k] = o
@@ -760,7 +859,7 @@ func loginIndex[V any](users map[string]V) map[string]string {
 // sameRosterUser reports whether two elements hold the same values.
 func sameRosterUser(a, b rosterUserModel) bool {
 	return a.ID.Equal(b.ID) && a.FirstName.Equal(b.FirstName) && a.LastName.Equal(b.LastName) && a.Phone.Equal(b.Phone) &&
-		a.Roles.Equal(b.Roles) && a.AccessExpiresAt.Equal(b.AccessExpiresAt) && a.Status.Equal(b.Status)
+		a.Roles.Equal(b.Roles) && a.Permissions.Equal(b.Permissions) && a.AccessExpiresAt.Equal(b.AccessExpiresAt) && a.Status.Equal(b.Status)
 }
 
 // sameInstantValue reports whether two optional RFC 3339 times are the same

@@ -33,7 +33,7 @@ func person(t *testing.T, id, first string, roles ...string) rosterUserModel {
 		idv, status = types.StringValue(id), types.StringValue(api.UserActive)
 	}
 	return rosterUserModel{ID: idv, FirstName: types.StringValue(first), LastName: types.StringValue(""), Phone: types.StringValue(""),
-		Roles: set, AccessExpiresAt: types.StringNull(), Status: status}
+		Roles: set, Permissions: types.SetNull(types.StringType), AccessExpiresAt: types.StringNull(), Status: status}
 }
 
 // members are roster people with the role member, each name as

@@ -48,3 +48,14 @@ data "portal_partner_users" "expired" {
 data "portal_partner_users" "including_removed" {
   include_deleted = true
 }
+
+# Stale access: nobody has used these accounts for 90 days (or they never
+# signed in and were added longer ago). See the guide "Find and remove stale
+# access".
+data "portal_partner_users" "stale" {
+  inactive_for = "2160h"
+}
+
+output "stale_access" {
+  value = [for u in data.portal_partner_users.stale.users : "${u.email} (last active ${coalesce(u.last_activity_at, "never")})"]
+}

@@ -31,3 +31,12 @@ resource "portal_partner_invite" "reminded" {
     reminder = "2026-12-01"
   }
 }
+
+# Sent again each time it expires unanswered, but at most three times in
+# all: after that the plan warns, naming the address, and leaves it expired.
+resource "portal_partner_invite" "persistent" {
+  email     = "nadia.karim@acme.example"
+  roles     = ["member"]
+  on_expiry = "reinvite"
+  max_sends = 3
+}

@@ -27,3 +27,9 @@ resource "portal_partner_user" "auditor" {
   email              = "ines.moreau@acme.example"
   restore_if_deleted = true
 }
+
+# What Ana may do, known at plan time from her roles: a role change shows
+# the permissions it grants or takes away, such as + "users.manage".
+output "ana_permissions" {
+  value = portal_partner_user.ana.permissions
+}
