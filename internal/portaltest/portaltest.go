@@ -1,5 +1,6 @@
 // Package portaltest runs a real portald for tests: the server's handler on a
-// loopback listener with a fresh SQLite file, every request and response
+// loopback listener with a fresh database (a SQLite file, or a PostgreSQL
+// database: see Database), every request and response
 // checked against the OpenAPI contract, and the first partner bootstrapped.
 package portaltest
 
@@ -11,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,7 +36,7 @@ type Options struct {
 // Env is one running portald with a bootstrapped partner.
 type Env struct {
 	URL    string
-	DBPath string
+	DBPath string // a SQLite file or a PostgreSQL URL (Database)
 	Server *portalserver.Server
 
 	OperatorToken string
@@ -48,8 +48,7 @@ type Env struct {
 // Start runs a portald in --dev mode for the test and stops it at cleanup.
 func Start(t testing.TB, opts Options) *Env {
 	t.Helper()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "portal.db")
+	db := Database(t)
 	srv, err := portalserver.Open(context.Background(), portalserver.Config{DBPath: db, Dev: true, RateLimit: opts.RateLimit, RateBurst: opts.RateBurst})
 	if err != nil {
 		t.Fatalf("open portald: %v", err)
