@@ -1,0 +1,183 @@
+package portalserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/partnerportal/terraform-provider-portal/internal/api"
+)
+
+// Several portald on one database behave as one portal. On SQLite the
+// replicas share one file; with PORTAL_TEST_ENGINE=postgres, one PostgreSQL
+// database, where no lock in a process orders their writes.
+
+// replica is another portald on the world's database.
+func (w *world) replica() *world {
+	return &world{Env: w.Env.Replica(w.t), t: w.t}
+}
+
+// together runs each function at once, in its own goroutine, and waits for all.
+func together(fns ...func()) {
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for _, fn := range fns {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			start.Wait()
+			fn()
+		}()
+	}
+	start.Done()
+	done.Wait()
+}
+
+func TestReplicasRetryOnAnotherReplicaReplays(t *testing.T) {
+	a := newWorld(t)
+	b := a.replica()
+	users := a.usersPath(a.PartnerID)
+	body := api.UserCreate{Email: "once@acme.test", Roles: []string{api.RoleMember}}
+	first := a.Do(t, a.OwnerToken, http.MethodPost, users, body, "Idempotency-Key", "lost-answer")
+	wantStatus(t, first, http.StatusCreated)
+	again := b.Do(t, b.OwnerToken, http.MethodPost, users, body, "Idempotency-Key", "lost-answer")
+	wantStatus(t, again, http.StatusCreated)
+	wantReplay(t, first.Body, again.Body, again.Status, again.Header)
+	wantProblem(t, b.Do(t, b.OwnerToken, http.MethodPost, users, api.UserCreate{Email: "other@acme.test"}, "Idempotency-Key", "lost-answer"),
+		http.StatusUnprocessableEntity, api.CodeIdempotencyKeyReused)
+}
+
+func TestReplicasConcurrentRetriesMakeOneUser(t *testing.T) {
+	a := newWorld(t)
+	replicas := []*world{a, a.replica(), a.replica()}
+	users := a.usersPath(a.PartnerID)
+	const each = 4
+	answers := make([][]byte, len(replicas)*each)
+	statuses := make([]int, len(answers))
+	var fns []func()
+	for i := range answers {
+		w := replicas[i%len(replicas)]
+		fns = append(fns, func() {
+			res := w.Do(t, w.OwnerToken, http.MethodPost, users, api.UserCreate{Email: "race@acme.test"}, "Idempotency-Key", "one-key")
+			answers[i], statuses[i] = res.Body, res.Status
+		})
+	}
+	together(fns...)
+	var ids []string
+	for i, body := range answers {
+		if statuses[i] != http.StatusCreated {
+			t.Fatalf("request %d: %d %s, want 201 (the first answer or its replay)", i, statuses[i], body)
+		}
+		var u api.User
+		if err := json.Unmarshal(body, &u); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("one Idempotency-Key answered users %v: want one", ids)
+		}
+	}
+	if got := a.listUsers("?email=race@acme.test"); len(got) != 1 {
+		t.Fatalf("users with the email: %d, want 1", len(got))
+	}
+}
+
+func TestReplicasOneEmailTwoCreatesOneWins(t *testing.T) {
+	a := newWorld(t)
+	b := a.replica()
+	users := a.usersPath(a.PartnerID)
+	for round := range 5 {
+		email := "same" + strconv.Itoa(round) + "@acme.test"
+		var ra, rb int
+		together(
+			func() { ra = a.Do(t, a.OwnerToken, http.MethodPost, users, api.UserCreate{Email: email}).Status },
+			func() { rb = b.Do(t, b.OwnerToken, http.MethodPost, users, api.UserCreate{Email: "SAME" + strconv.Itoa(round) + "@Acme.test"}).Status },
+		)
+		if ra+rb != http.StatusCreated+http.StatusConflict {
+			t.Fatalf("round %d: answers %d and %d, want one 201 and one 409", round, ra, rb)
+		}
+		if got := a.listUsers("?email=" + email); len(got) != 1 {
+			t.Fatalf("round %d: %d users hold %s, want 1", round, len(got), email)
+		}
+	}
+}
+
+func TestReplicasTwoWritersOneVersionOneGets412(t *testing.T) {
+	a := newWorld(t)
+	b := a.replica()
+	u := a.user(a.PartnerID, "edited@acme.test", api.RoleMember)
+	path := a.usersPath(a.PartnerID) + "/" + u.ID
+	version := u.Version
+	for round := range 5 {
+		var ra, rb int
+		ifMatch := `"` + strconv.FormatInt(version, 10) + `"`
+		together(
+			func() {
+				ra = a.Do(t, a.OwnerToken, http.MethodPatch, path, api.UserUpdate{FirstName: ptr("A" + strconv.Itoa(round))}, "If-Match", ifMatch).Status
+			},
+			func() {
+				rb = b.Do(t, b.OwnerToken, http.MethodPatch, path, api.UserUpdate{FirstName: ptr("B" + strconv.Itoa(round))}, "If-Match", ifMatch).Status
+			},
+		)
+		if ra+rb != http.StatusOK+http.StatusPreconditionFailed {
+			t.Fatalf("round %d: answers %d and %d to two changes of version %d, want one 200 and one 412", round, ra, rb, version)
+		}
+		var now api.User
+		b.Do(t, b.OwnerToken, http.MethodGet, path, nil).Decode(t, &now)
+		want := "A"
+		if rb == http.StatusOK {
+			want = "B"
+		}
+		if now.Version != version+1 || now.FirstName != want+strconv.Itoa(round) {
+			t.Fatalf("round %d: version %d first_name %q, want version %d and the winner's %s%d", round, now.Version, now.FirstName, version+1, want, round)
+		}
+		version = now.Version
+	}
+}
+
+func TestReplicasShareTheTestClockAndTheOutbox(t *testing.T) {
+	a := newWorld(t)
+	b := a.replica()
+	var before api.Clock
+	b.Do(t, "", http.MethodGet, "/v1/dev/clock", nil).Decode(t, &before)
+	a.advance(48 * time.Hour)
+	var after api.Clock
+	b.Do(t, "", http.MethodGet, "/v1/dev/clock", nil).Decode(t, &after)
+	if moved := after.Now.Sub(before.Now); moved < 48*time.Hour || moved > 49*time.Hour {
+		t.Fatalf("the clock of the other replica moved %s, want 48h", moved)
+	}
+
+	inv := a.invite(api.InviteCreate{Email: "mailed@acme.test", Roles: []string{api.RoleMember}, LifetimeSeconds: 3600})
+	if m := b.lastMail("mailed@acme.test"); m.Kind != "invite" || m.Link == "" {
+		t.Fatalf("the other replica's outbox: %+v, want the invite's mail", m)
+	}
+	b.advance(2 * time.Hour)
+	var got api.Invite
+	a.Do(t, a.OwnerToken, http.MethodGet, a.invitesPath()+"/"+inv.ID, nil).Decode(t, &got)
+	if got.Status != api.InviteExpired {
+		t.Fatalf("invite after the other replica moved the clock past its expiry: %s, want %s", got.Status, api.InviteExpired)
+	}
+}
+
+func TestReadyzAnswersWhileTheDatabaseDoes(t *testing.T) {
+	w := newWorld(t)
+	var h struct{ Status string }
+	res := w.Do(t, "", http.MethodGet, "/readyz", nil)
+	wantStatus(t, res, http.StatusOK)
+	res.Decode(t, &h)
+	if h.Status != "ok" {
+		t.Fatalf("readyz: %+v", h)
+	}
+	_ = w.Server.Close() // the database is gone; the cleanup closes again harmlessly
+	res = w.Do(t, "", http.MethodGet, "/readyz", nil)
+	wantStatus(t, res, http.StatusServiceUnavailable)
+	res.Decode(t, &h)
+	if h.Status != "unavailable" {
+		t.Fatalf("readyz without a database: %+v", h)
+	}
+}
