@@ -157,7 +157,7 @@ func (s *Server) touch(r *http.Request, p *principal) {
 	if !s.activity.due(p.userID, now) {
 		return
 	}
-	err := s.db.tx(ctx, func(q querier) error {
+	err := s.db.tx(ctx, "", func(q querier) error {
 		_, err := q.ExecContext(ctx, `UPDATE users SET last_activity_at = ? WHERE id = ?`, micros(now), p.userID)
 		return err
 	})

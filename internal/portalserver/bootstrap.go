@@ -45,7 +45,7 @@ func (s *Server) Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapR
 			return nil, fmt.Errorf("bootstrap: %w", err)
 		}
 	}
-	err := s.db.tx(ctx, func(q querier) error {
+	err := s.db.tx(ctx, "", func(q querier) error {
 		v := &view{ctx: ctx, q: q, now: s.clock(ctx, q)}
 		if o.Operator {
 			tok, err := insertToken(v, o.TokenName, "", "")

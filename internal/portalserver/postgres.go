@@ -3,6 +3,7 @@ package portalserver
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,10 @@ import (
 // pgMigrationLock is the advisory lock key that makes the replicas starting
 // on one database apply its migrations one at a time.
 const pgMigrationLock = 0x706f7274616c // "portal"
+
+// pgPartnerLock is the first key of the advisory locks of partners (pgTx);
+// the second is a hash of the partner's id.
+const pgPartnerLock = 0x706f72 // "por"
 
 // pgMaxConns is each portald's share of the server's connections.
 const pgMaxConns = 16
@@ -74,12 +79,21 @@ const pgTxAttempts = 30
 // (serialization failure, deadlock, or a unique index that a concurrent
 // change filled first), fn runs again from the start on what is now
 // committed, where its checks answer as they must (412, 409, a replay).
-func (s *store) pgTx(ctx context.Context, fn func(q querier) error) error {
+//
+// The changes of one partner, the usual case of concurrent writers (an
+// apply of hundreds of users), would refuse each other most of the time:
+// PostgreSQL tracks what a transaction read by index page, and neighbouring
+// emails or Idempotency-Keys share pages. So they wait for each other
+// instead, on an advisory lock of the partner taken before the transaction
+// begins (its snapshot then sees the previous change committed); changes of
+// different partners still run side by side.
+func (s *store) pgTx(ctx context.Context, partnerID string, fn func(q querier) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.pgTxOnce(ctx, fn)
+		err := s.pgTxOnce(ctx, partnerID, fn)
 		if err == nil || !pgRetryable(err) || attempt == pgTxAttempts {
 			return err
 		}
+		s.retries.Add(1)
 		// A short random pause, growing with the attempts, so that the
 		// changes that met do not meet again.
 		pause := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
@@ -91,8 +105,24 @@ func (s *store) pgTx(ctx context.Context, fn func(q querier) error) error {
 	}
 }
 
-func (s *store) pgTxOnce(ctx context.Context, fn func(q querier) error) error {
-	tx, err := s.write.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+func (s *store) pgTxOnce(ctx context.Context, partnerID string, fn func(q querier) error) error {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if partnerID != "" {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, pgPartnerLock, partnerID); err != nil {
+			return fmt.Errorf("partner lock: %w", err)
+		}
+		defer func() {
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, hashtext($2))`, pgPartnerLock, partnerID); err != nil {
+				// Closing the connection is what releases the lock now.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -102,7 +102,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 		limiter:  newRateLimiter(cfg.RateLimit, cfg.RateBurst),
 		public:   newPublicLimiter(cfg.PublicRateLimit, cfg.PublicRateBurst, cfg.TrustForwardedFor),
-		metrics:  newMetrics(),
+		metrics:  newMetrics(&db.retries),
 		activity: newActivity(),
 	}
 	s.handler = s.routes()

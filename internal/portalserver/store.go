@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, no cgo
@@ -40,6 +41,8 @@ type store struct {
 	mu    sync.Mutex // SQLite: held for the whole of a write transaction
 
 	pageTokenKey []byte // signs page tokens (settings.page_token_key)
+
+	retries atomic.Uint64 // PostgreSQL: transactions run again (pgTx)
 
 	pruneMu           sync.Mutex
 	idempotencyPruned time.Time // when expired Idempotency-Keys were last deleted
@@ -148,11 +151,13 @@ func (s *store) ping(ctx context.Context) error {
 }
 
 // tx runs fn in one write transaction and commits it when fn returns nil.
-// On PostgreSQL fn may run more than once (see store), so it changes
-// nothing but the database.
-func (s *store) tx(ctx context.Context, fn func(q querier) error) error {
+// partnerID is the partner whose objects it changes, "" when it is not one
+// partner's: on PostgreSQL the changes of one partner run one at a time
+// (pgTx). There fn may also run more than once, so it changes nothing but
+// the database.
+func (s *store) tx(ctx context.Context, partnerID string, fn func(q querier) error) error {
 	if s.pg {
-		return s.pgTx(ctx, fn)
+		return s.pgTx(ctx, partnerID, fn)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

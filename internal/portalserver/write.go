@@ -111,7 +111,7 @@ func (a *answer) send(w http.ResponseWriter, r *http.Request) {
 func (s *Server) write(w http.ResponseWriter, r *http.Request, fn func(v *view) (*reply, error)) error {
 	id, _ := r.Context().Value(idempotencyKey{}).(*idempotency)
 	var ans *answer
-	err := s.db.tx(r.Context(), func(q querier) error {
+	err := s.db.tx(r.Context(), r.PathValue("partner_id"), func(q querier) error {
 		v := &view{ctx: r.Context(), q: q, now: s.clock(r.Context(), q)}
 		if id != nil {
 			// The same request may have committed since idempotent looked.
@@ -209,7 +209,7 @@ func (s *Server) keepProblem(r *http.Request, id *idempotency, pr *problem) (*an
 	}
 	a := &answer{status: pr.Status, header: storedHeader{Problem: true}, body: b}
 	var stored *answer
-	err = s.db.tx(r.Context(), func(q querier) error {
+	err = s.db.tx(r.Context(), r.PathValue("partner_id"), func(q querier) error {
 		v := &view{ctx: r.Context(), q: q, now: s.clock(r.Context(), q)}
 		var err error
 		if stored, err = id.lookup(v); err != nil || stored != nil {
