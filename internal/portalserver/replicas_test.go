@@ -96,7 +96,9 @@ func TestReplicasOneEmailTwoCreatesOneWins(t *testing.T) {
 		var ra, rb int
 		together(
 			func() { ra = a.Do(t, a.OwnerToken, http.MethodPost, users, api.UserCreate{Email: email}).Status },
-			func() { rb = b.Do(t, b.OwnerToken, http.MethodPost, users, api.UserCreate{Email: "SAME" + strconv.Itoa(round) + "@Acme.test"}).Status },
+			func() {
+				rb = b.Do(t, b.OwnerToken, http.MethodPost, users, api.UserCreate{Email: "SAME" + strconv.Itoa(round) + "@Acme.test"}).Status
+			},
 		)
 		if ra+rb != http.StatusCreated+http.StatusConflict {
 			t.Fatalf("round %d: answers %d and %d, want one 201 and one 409", round, ra, rb)
