@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,24 +88,38 @@ func TestReplicasConcurrentRetriesMakeOneUser(t *testing.T) {
 	}
 }
 
+// The email is unique across the portal: two creates of one email in one
+// partner, or in two (whose changes run side by side), make one user.
 func TestReplicasOneEmailTwoCreatesOneWins(t *testing.T) {
 	a := newWorld(t)
 	b := a.replica()
-	users := a.usersPath(a.PartnerID)
-	for round := range 5 {
+	other, otherOwner := a.partner("Globex", "owner@globex.test")
+	for round := range 10 {
 		email := "same" + strconv.Itoa(round) + "@acme.test"
+		pathB, tokenB := a.usersPath(a.PartnerID), b.OwnerToken
+		if round%2 == 1 {
+			pathB, tokenB = a.usersPath(other), otherOwner
+		}
 		var ra, rb int
 		together(
-			func() { ra = a.Do(t, a.OwnerToken, http.MethodPost, users, api.UserCreate{Email: email}).Status },
+			func() { ra = a.Do(t, a.OwnerToken, http.MethodPost, a.usersPath(a.PartnerID), api.UserCreate{Email: email}).Status },
 			func() {
-				rb = b.Do(t, b.OwnerToken, http.MethodPost, users, api.UserCreate{Email: "SAME" + strconv.Itoa(round) + "@Acme.test"}).Status
+				rb = b.Do(t, tokenB, http.MethodPost, pathB, api.UserCreate{Email: "SAME" + strconv.Itoa(round) + "@Acme.test"}).Status
 			},
 		)
 		if ra+rb != http.StatusCreated+http.StatusConflict {
 			t.Fatalf("round %d: answers %d and %d, want one 201 and one 409", round, ra, rb)
 		}
-		if got := a.listUsers("?email=" + email); len(got) != 1 {
-			t.Fatalf("round %d: %d users hold %s, want 1", round, len(got), email)
+		var holders int
+		for _, u := range a.listUsers("") {
+			if strings.EqualFold(u.Email, email) {
+				holders++
+			}
+		}
+		var inOther api.UserList
+		a.Do(t, a.OperatorToken, http.MethodGet, a.usersPath(other)+"?email="+email, nil).Decode(t, &inOther)
+		if holders+len(inOther.Users) != 1 {
+			t.Fatalf("round %d: %d users hold %s in Acme, %d in Globex, want 1 in all", round, holders, email, len(inOther.Users))
 		}
 	}
 }
