@@ -96,7 +96,7 @@ func (s *store) pgTx(ctx context.Context, partnerID string, fn func(q querier) e
 		s.retries.Add(1)
 		// A short random pause, growing with the attempts, so that the
 		// changes that met do not meet again.
-		pause := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+		pause := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6))) //nolint:gosec // G404: jitter, nothing secret.
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -201,7 +201,9 @@ func rebind(query string, args int) string {
 		return query
 	}
 	if q, ok := rebound.Load(query); ok {
-		return q.(string)
+		if s, ok := q.(string); ok {
+			return s
+		}
 	}
 	var b strings.Builder
 	b.Grow(len(query) + 2*args)

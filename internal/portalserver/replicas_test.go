@@ -18,7 +18,7 @@ import (
 
 // replica is another portald on the world's database.
 func (w *world) replica() *world {
-	return &world{Env: w.Env.Replica(w.t), t: w.t}
+	return &world{Env: w.Replica(w.t), t: w.t}
 }
 
 // together runs each function at once, in its own goroutine, and waits for all.
@@ -102,7 +102,9 @@ func TestReplicasOneEmailTwoCreatesOneWins(t *testing.T) {
 		}
 		var ra, rb int
 		together(
-			func() { ra = a.Do(t, a.OwnerToken, http.MethodPost, a.usersPath(a.PartnerID), api.UserCreate{Email: email}).Status },
+			func() {
+				ra = a.Do(t, a.OwnerToken, http.MethodPost, a.usersPath(a.PartnerID), api.UserCreate{Email: email}).Status
+			},
 			func() {
 				rb = b.Do(t, tokenB, http.MethodPost, pathB, api.UserCreate{Email: "SAME" + strconv.Itoa(round) + "@Acme.test"}).Status
 			},
