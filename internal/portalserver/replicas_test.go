@@ -1,8 +1,10 @@
 package portalserver_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/portalserver"
+	"github.com/partnerportal/terraform-provider-portal/internal/portaltest"
 )
 
 // Several portald on one database behave as one portal. On SQLite the
@@ -198,5 +202,41 @@ func TestReadyzAnswersWhileTheDatabaseDoes(t *testing.T) {
 	res.Decode(t, &h)
 	if h.Status != "unavailable" {
 		t.Fatalf("readyz without a database: %+v", h)
+	}
+}
+
+// Replicas that start together on a new database apply each migration once
+// and all serve.
+func TestReplicasStartingTogetherOnANewDatabase(t *testing.T) {
+	db := portaltest.Database(t)
+	servers := make([]*portalserver.Server, 3)
+	errs := make([]error, len(servers))
+	var fns []func()
+	for i := range servers {
+		fns = append(fns, func() { servers[i], errs[i] = portalserver.Open(context.Background(), portalserver.Config{DBPath: db}) })
+	}
+	together(fns...)
+	for i, s := range servers {
+		if errs[i] != nil {
+			t.Fatalf("replica %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { _ = s.Close() })
+	}
+	boot, err := servers[0].Bootstrap(context.Background(), portalserver.BootstrapOptions{Operator: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range servers {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+boot.Token)
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("replica %d: GET /v1/me %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	var applied int
+	if err := portaltest.OpenDB(t, db).QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil || applied < 3 {
+		t.Fatalf("schema_migrations holds %d rows (%v)", applied, err)
 	}
 }
