@@ -32,8 +32,13 @@ const pgMigrationLock = 0x706f7274616c // "portal"
 // the second is a hash of the partner's id.
 const pgPartnerLock = 0x706f72 // "por"
 
-// pgMaxConns is each portald's share of the server's connections.
-const pgMaxConns = 16
+// pgMaxConns is each portald's share of the server's connections, of
+// which changes take at most pgMaxWriters: changes waiting for a partner's
+// lock never leave reads, /readyz among them, without a connection.
+const (
+	pgMaxConns   = 16
+	pgMaxWriters = pgMaxConns / 2
+)
 
 func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*store, error) {
 	db, err := sql.Open("pgx", dsn)
@@ -47,7 +52,7 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*store, er
 		_ = db.Close()
 		return nil, err
 	}
-	return loadStore(ctx, &store{read: db, write: db, pg: true})
+	return loadStore(ctx, &store{read: db, write: db, pg: true, writers: make(chan struct{}, pgMaxWriters)})
 }
 
 // migratePostgres runs migrate holding the migration lock on one connection:
@@ -106,6 +111,12 @@ func (s *store) pgTx(ctx context.Context, partnerID string, fn func(q querier) e
 }
 
 func (s *store) pgTxOnce(ctx context.Context, partnerID string, fn func(q querier) error) error {
+	select {
+	case s.writers <- struct{}{}:
+		defer func() { <-s.writers }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return err

@@ -40,6 +40,8 @@ type store struct {
 	pg    bool       // PostgreSQL: queries are rebound (pgQuerier) and tx retries
 	mu    sync.Mutex // SQLite: held for the whole of a write transaction
 
+	writers chan struct{} // PostgreSQL: a slot for each change that may hold a connection (pgMaxWriters)
+
 	pageTokenKey []byte // signs page tokens (settings.page_token_key)
 
 	retries atomic.Uint64 // PostgreSQL: transactions run again (pgTx)
