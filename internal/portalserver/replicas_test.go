@@ -2,6 +2,7 @@ package portalserver_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -238,5 +239,101 @@ func TestReplicasStartingTogetherOnANewDatabase(t *testing.T) {
 	var applied int
 	if err := portaltest.OpenDB(t, db).QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil || applied < 3 {
 		t.Fatalf("schema_migrations holds %d rows (%v)", applied, err)
+	}
+}
+
+// While the writes of a partner wait (here for a lock another session
+// holds), reads and /readyz still answer: a balancer keeps a busy replica.
+func TestReadyzWhileWritesWait(t *testing.T) {
+	w := newWorld(t)
+	release := holdWrites(t, w.DBPath)
+	const writers = 20
+	done := make(chan int, writers)
+	for i := range writers {
+		go func() {
+			done <- w.Do(t, w.OwnerToken, http.MethodPost, w.usersPath(w.PartnerID), api.UserCreate{Email: "waiting" + strconv.Itoa(i) + "@acme.test"}).Status
+		}()
+	}
+	waitForLockWaiters(t, w.DBPath, 2)
+	reads := make(chan [2]int, 1)
+	go func() {
+		reads <- [2]int{w.Do(t, "", http.MethodGet, "/readyz", nil).Status, w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID), nil).Status}
+	}()
+	select {
+	case got := <-reads:
+		if got != [2]int{http.StatusOK, http.StatusOK} {
+			t.Fatalf("while writes waited: /readyz %d, the users list %d, want 200 and 200", got[0], got[1])
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("while writes waited, /readyz and the users list did not answer within 10 s")
+	}
+	if len(done) > 0 {
+		t.Fatalf("%d creates answered while the writes were held: the test did not hold them", len(done))
+	}
+	release()
+	for range writers {
+		if status := <-done; status != http.StatusCreated {
+			t.Fatalf("a create that waited: %d, want 201", status)
+		}
+	}
+}
+
+// holdWrites holds, from a session of its own, what every create waits for:
+// the users table (PostgreSQL), or the database's write lock (SQLite).
+func holdWrites(t *testing.T, db string) (release func()) {
+	t.Helper()
+	var conn *sql.Conn
+	var err error
+	if strings.HasPrefix(db, "postgres") {
+		conn, err = portaltest.OpenDB(t, db).Conn(t.Context())
+		if err == nil {
+			_, err = conn.ExecContext(t.Context(), `BEGIN; LOCK TABLE users IN EXCLUSIVE MODE`)
+		}
+	} else {
+		var sdb *sql.DB
+		if sdb, err = sql.Open("sqlite", "file:"+db+"?_pragma=busy_timeout(10000)"); err == nil {
+			t.Cleanup(func() { _ = sdb.Close() })
+			if conn, err = sdb.Conn(t.Context()); err == nil {
+				_, err = conn.ExecContext(t.Context(), `BEGIN IMMEDIATE`)
+			}
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if _, err := conn.ExecContext(context.Background(), `ROLLBACK`); err != nil {
+				t.Error(err)
+			}
+			_ = conn.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// waitForLockWaiters waits until at least n sessions of a PostgreSQL
+// database wait for a lock; on SQLite, whose waiters cannot be seen, it
+// returns at once.
+func waitForLockWaiters(t *testing.T, db string, n int) {
+	t.Helper()
+	if !strings.HasPrefix(db, "postgres") {
+		return
+	}
+	conn := portaltest.OpenDB(t, db)
+	for i := 0; ; i++ {
+		var waiting int
+		if err := conn.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if i > 400 {
+			t.Fatalf("%d sessions wait for a lock after 10 s, want %d", waiting, n)
+		}
+		time.Sleep(25 * time.Millisecond) // watching the database server's sessions
 	}
 }
