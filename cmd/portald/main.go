@@ -1,10 +1,15 @@
 // Command portald is the reference Portal API v1 server.
 //
-//	portald bootstrap --db FILE --partner NAME --owner-email EMAIL [--token-name NAME]
-//	portald bootstrap --db FILE --operator [--token-name NAME]
-//	portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+//	portald bootstrap --db DB --partner NAME --owner-email EMAIL [--token-name NAME]
+//	portald bootstrap --db DB --operator [--token-name NAME]
+//	portald serve --db DB [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
 //	              [--public-rate-limit RPS] [--public-rate-burst N] [--trust-forwarded-for]
 //	              [--public-url URL] [--addr-file FILE]
+//
+// DB is a SQLite file (default portal.db) or a PostgreSQL URL,
+// postgres://USER@HOST:PORT/DATABASE, which several portald may share; the
+// environment variable PORTALD_DB gives it when --db is not given, so that a
+// password need not be on the command line.
 //
 // It exits 0 on success and for -h, 2 for a command line it cannot use
 // (with the usage on stderr) and 1 when the command fails.
@@ -34,14 +39,19 @@ import (
 const usage = `portald: the reference Portal API v1 server
 
 Usage:
-  portald bootstrap --db FILE --partner NAME --owner-email EMAIL [--token-name NAME]
+  portald bootstrap --db DB --partner NAME --owner-email EMAIL [--token-name NAME]
       create a partner, its first owner and the owner's API token
-  portald bootstrap --db FILE --operator [--token-name NAME]
+  portald bootstrap --db DB --operator [--token-name NAME]
       create a portal operator token
-  portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+  portald serve --db DB [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
                 [--public-rate-limit RPS] [--public-rate-burst N] [--trust-forwarded-for]
                 [--public-url URL] [--addr-file FILE]
       serve Portal API v1
+
+DB is a SQLite file (default portal.db) or a PostgreSQL URL such as
+postgres://portal@db.internal:5432/portal, which several portald may share.
+PORTALD_DB gives it when --db is not given (a password then stays off the
+command line).
 
 Run "portald COMMAND -h" for a command's flags.
 `
@@ -134,10 +144,23 @@ func (c *command) fail(format string, args ...any) error {
 	return &usageError{msg: c.Name() + ": " + fmt.Sprintf(format, args...), usage: c.usage()}
 }
 
+const dbHelp = "SQLite database file, or PostgreSQL URL postgres://USER@HOST/DATABASE; default $PORTALD_DB, else portal.db"
+
+// dbOrDefault is --db, or when it is not given $PORTALD_DB, else portal.db.
+func dbOrDefault(db string) string {
+	if db != "" {
+		return db
+	}
+	if db := os.Getenv("PORTALD_DB"); db != "" {
+		return db
+	}
+	return "portal.db"
+}
+
 func bootstrap(args []string, stdout io.Writer) error {
-	c := newCommand("bootstrap", `  portald bootstrap --db FILE --partner NAME --owner-email EMAIL [--token-name NAME]
-  portald bootstrap --db FILE --operator [--token-name NAME]`)
-	db := c.String("db", "portal.db", "SQLite database file (created and migrated if new)")
+	c := newCommand("bootstrap", `  portald bootstrap --db DB --partner NAME --owner-email EMAIL [--token-name NAME]
+  portald bootstrap --db DB --operator [--token-name NAME]`)
+	db := c.String("db", "", dbHelp+" (created and migrated if new)")
 	partner := c.String("partner", "", "name of the partner to create")
 	owner := c.String("owner-email", "", "email of the partner's first owner")
 	operator := c.Bool("operator", false, "create a portal operator token instead, which may act for every partner")
@@ -145,6 +168,7 @@ func bootstrap(args []string, stdout io.Writer) error {
 	if ok, err := c.parse(args, stdout); !ok {
 		return err
 	}
+	*db = dbOrDefault(*db)
 	switch {
 	case *operator && (*partner != "" || *owner != ""):
 		return c.fail("--operator creates no partner: give --operator alone, or --partner and --owner-email")
@@ -165,10 +189,10 @@ func bootstrap(args []string, stdout io.Writer) error {
 }
 
 func serve(args []string, stdout, stderr io.Writer) error {
-	c := newCommand("serve", `  portald serve --db FILE [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
+	c := newCommand("serve", `  portald serve --db DB [--addr 127.0.0.1:8080] [--dev] [--rate-limit RPS] [--rate-burst N]
                 [--public-rate-limit RPS] [--public-rate-burst N] [--trust-forwarded-for]
                 [--public-url URL] [--addr-file FILE]`)
-	db := c.String("db", "portal.db", "SQLite database file (created and migrated at start)")
+	db := c.String("db", "", dbHelp+" (created and migrated at start)")
 	addr := c.String("addr", "127.0.0.1:8080", "address to listen on; loopback unless you mean otherwise")
 	dev := c.Bool("dev", false, "expose the mail outbox and the test clock under /v1/dev (never in production)")
 	rate := c.Float64("rate-limit", 0, "requests per second allowed per token; 0 turns limiting off")
@@ -181,6 +205,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if ok, err := c.parse(args, stdout); !ok {
 		return err
 	}
+	*db = dbOrDefault(*db)
 	switch {
 	case *rate < 0 || math.IsNaN(*rate) || math.IsInf(*rate, 0):
 		return c.fail("--rate-limit must be 0 (off) or a positive number of requests per second, not %v", *rate)
@@ -227,7 +252,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	logger.Info("portald listening", "addr", ln.Addr().String(), "db", *db, "dev", *dev, "rate_limit", *rate, "public_rate_limit", max(0, *publicRate))
+	logger.Info("portald listening", "addr", ln.Addr().String(), "db", portalserver.RedactDB(*db), "dev", *dev, "rate_limit", *rate, "public_rate_limit", max(0, *publicRate))
 	select {
 	case err := <-errc:
 		return err

@@ -9,16 +9,19 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
 	"github.com/partnerportal/terraform-provider-portal/internal/portalserver"
+	"github.com/partnerportal/terraform-provider-portal/internal/portaltest"
 )
 
 // buildPortald compiles the command once for the test.
@@ -86,7 +89,7 @@ func call(t *testing.T, method, url, token string, body any) (int, []byte) {
 
 func TestBootstrapServeKillAndRestart(t *testing.T) {
 	bin := buildPortald(t)
-	db := filepath.Join(t.TempDir(), "portal.db")
+	db := portaltest.Database(t)
 
 	out, err := exec.Command(bin, "bootstrap", "--db", db, "--partner", "Acme", "--owner-email", "owner@acme.test").Output()
 	if err != nil {
@@ -252,4 +255,66 @@ func TestDatabaseErrorsNameThePath(t *testing.T) {
 			t.Fatalf("bootstrap --db %s: exit %d, stderr %q; want 1 and the path", db, code, stderr)
 		}
 	}
+}
+
+// PORTALD_DB names the database when --db is not given, so that a
+// PostgreSQL password stays off the command line; the log never shows it.
+func TestDatabaseFromTheEnvironmentAndNoPasswordInTheLog(t *testing.T) {
+	bin := buildPortald(t)
+	db := portaltest.Database(t)
+	const password = "s3cret-pw"
+	if u, err := url.Parse(db); err == nil && u.Scheme == "postgres" {
+		u.User = url.UserPassword(u.User.Username(), password) // the test server trusts loopback: any password passes
+		db = u.String()
+	}
+	env := append(os.Environ(), "PORTALD_DB="+db)
+	boot := exec.Command(bin, "bootstrap", "--operator")
+	boot.Env = env
+	if out, err := boot.Output(); err != nil || !strings.Contains(string(out), `"operator":true`) {
+		t.Fatalf("bootstrap with PORTALD_DB: %v %s", err, out)
+	}
+	addr := freeAddr(t)
+	serve := exec.Command(bin, "serve", "--addr", addr)
+	serve.Env = env
+	var logs syncBuffer
+	serve.Stderr = &logs
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serve.Process.Kill(); _ = serve.Wait() })
+	for i := 0; !strings.Contains(logs.String(), "portald listening"); i++ {
+		if i > 400 {
+			t.Fatalf("portald did not start:\n%s", logs.String())
+		}
+		time.Sleep(25 * time.Millisecond) // polling a starting process
+	}
+	res, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %d", res.StatusCode)
+	}
+	if strings.Contains(logs.String(), password) {
+		t.Fatalf("the log shows the database password:\n%s", logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a process writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

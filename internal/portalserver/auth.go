@@ -160,8 +160,8 @@ func (s *Server) touch(r *http.Request, p *principal) {
 		return
 	}
 	defer s.activity.written(p.userID)
-	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE users SET last_activity_at = ? WHERE id = ?`, micros(now), p.userID)
+	err := s.db.tx(ctx, "", func(q querier) error {
+		_, err := q.ExecContext(ctx, `UPDATE users SET last_activity_at = ? WHERE id = ?`, micros(now), p.userID)
 		return err
 	})
 	if err != nil {

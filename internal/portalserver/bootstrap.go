@@ -2,7 +2,6 @@ package portalserver
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -46,8 +45,8 @@ func (s *Server) Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapR
 			return nil, fmt.Errorf("bootstrap: %w", err)
 		}
 	}
-	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		v := &view{ctx: ctx, q: tx, now: s.now()}
+	err := s.db.tx(ctx, "", func(q querier) error {
+		v := &view{ctx: ctx, q: q, now: s.clock(ctx, q)}
 		if o.Operator {
 			tok, err := insertToken(v, o.TokenName, "", "")
 			if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
@@ -125,7 +124,7 @@ type restartable struct {
 }
 
 func newRestartable(t *testing.T) *restartable {
-	r := &restartable{Env: &portaltest.Env{}, t: t, db: filepath.Join(t.TempDir(), "portal.db")}
+	r := &restartable{Env: &portaltest.Env{}, t: t, db: portaltest.Database(t)}
 	r.start()
 	boot, err := r.srv.Bootstrap(context.Background(), portalserver.BootstrapOptions{PartnerName: "Acme", OwnerEmail: "owner@acme.test"})
 	if err != nil {

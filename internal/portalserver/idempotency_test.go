@@ -1,7 +1,6 @@
 package portalserver_test
 
 import (
-	"database/sql"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
+	"github.com/partnerportal/terraform-provider-portal/internal/portaltest"
 )
 
 // wantReplay checks that an answer is the replay of first: same status and
@@ -101,11 +101,7 @@ func TestIdempotencyKeyIsKept24Hours(t *testing.T) {
 	wantStatus(t, w.Do(t, w.OwnerToken, http.MethodPost, users, api.UserCreate{Email: "day3@acme.test"}, "Idempotency-Key", "k3"), http.StatusCreated)
 	w.advance(25 * time.Hour)
 	wantStatus(t, w.Do(t, w.OwnerToken, http.MethodPost, users, api.UserCreate{Email: "day4@acme.test"}, "Idempotency-Key", "k4"), http.StatusCreated)
-	db, err := sql.Open("sqlite", "file:"+w.DBPath+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := portaltest.OpenDB(t, w.DBPath)
 	var keys []string
 	rows, err := db.QueryContext(t.Context(), `SELECT key FROM idempotency ORDER BY key`)
 	if err != nil {

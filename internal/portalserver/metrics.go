@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,7 @@ type metrics struct {
 	mu       sync.Mutex
 	requests map[[2]string]uint64 // route, status
 	latency  map[string]*histogram
+	retries  *atomic.Uint64 // the store's transactions run again
 }
 
 type histogram struct {
@@ -26,8 +28,8 @@ type histogram struct {
 	count  uint64
 }
 
-func newMetrics() *metrics {
-	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{}}
+func newMetrics(retries *atomic.Uint64) *metrics {
+	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{}, retries: retries}
 }
 
 func (m *metrics) observe(route string, status int, d time.Duration) {
@@ -82,4 +84,7 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "portald_http_request_duration_seconds_sum{route=%q} %g\n", r, h.sum)
 		fmt.Fprintf(w, "portald_http_request_duration_seconds_count{route=%q} %d\n", r, h.count)
 	}
+	fmt.Fprintln(w, "# HELP portald_db_transaction_retries_total Changes run again because PostgreSQL refused them for a concurrent one (always 0 on SQLite).")
+	fmt.Fprintln(w, "# TYPE portald_db_transaction_retries_total counter")
+	fmt.Fprintf(w, "portald_db_transaction_retries_total %d\n", m.retries.Load())
 }

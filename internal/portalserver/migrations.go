@@ -3,7 +3,6 @@ package portalserver
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"strings"
@@ -13,14 +12,14 @@ import (
 
 // goMigrations are the steps of a migration that SQL cannot write, by
 // version; each runs after that version's SQL file, in its transaction.
-var goMigrations = map[int]func(ctx context.Context, tx *sql.Tx, log *slog.Logger) error{
+var goMigrations = map[int]func(ctx context.Context, tx querier, log *slog.Logger) error{
 	2: canonicalEmails,
 	3: pageTokenKey,
 }
 
 // pageTokenKey generates the key that signs page tokens, once: tokens stay
 // valid across restarts, and no two portals accept each other's.
-func pageTokenKey(ctx context.Context, tx *sql.Tx, _ *slog.Logger) error {
+func pageTokenKey(ctx context.Context, tx querier, _ *slog.Logger) error {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return err
@@ -37,7 +36,7 @@ func pageTokenKey(ctx context.Context, tx *sql.Tx, _ *slog.Logger) error {
 // by id but not found by email, and nothing new can take that mailbox; a
 // warning names it. Changing its email to one of its own gives it a normal
 // form again.
-func canonicalEmails(ctx context.Context, tx *sql.Tx, log *slog.Logger) error {
+func canonicalEmails(ctx context.Context, tx querier, log *slog.Logger) error {
 	type user struct{ id, email string }
 	var users []user
 	rows, err := tx.QueryContext(ctx, `SELECT id, email FROM users ORDER BY created_at, id`)
@@ -89,7 +88,7 @@ func canonicalEmails(ctx context.Context, tx *sql.Tx, log *slog.Logger) error {
 
 // renormalize sets column to of every row of table to the canonical form of
 // its column from. The names are constants of canonicalEmails.
-func renormalize(ctx context.Context, tx *sql.Tx, table, key, from, to string) error {
+func renormalize(ctx context.Context, tx querier, table, key, from, to string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT `+key+`, `+from+` FROM `+table) //nolint:gosec // G202: constant names, no input.
 	if err != nil {
 		return err

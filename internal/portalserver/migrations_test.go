@@ -28,7 +28,7 @@ func TestMigrationMakesStoredEmailsCanonical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := applyMigration(ctx, db, 1, string(initSQL), slog.Default()); err != nil {
+	if err := applyMigration(ctx, db, false, 1, string(initSQL), slog.Default()); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,7 +100,7 @@ func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 func TestUnknownRouteAndDevRoutesOffWithoutDev(t *testing.T) {
 	w := newWorld(t)
 	wantProblem(t, w.Do(t, w.OwnerToken, http.MethodGet, "/v1/nothing-here", nil), http.StatusNotFound, api.CodeNotFound)
-	s, err := portalserver.Open(context.Background(), portalserver.Config{DBPath: filepath.Join(t.TempDir(), "p.db")})
+	s, err := portalserver.Open(context.Background(), portalserver.Config{DBPath: portaltest.Database(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +115,7 @@ func TestUnknownRouteAndDevRoutesOffWithoutDev(t *testing.T) {
 func TestAccessLogIsStructured(t *testing.T) {
 	var logs bytes.Buffer
 	s, err := portalserver.Open(context.Background(), portalserver.Config{
-		DBPath: filepath.Join(t.TempDir(), "p.db"), Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		DBPath: portaltest.Database(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)

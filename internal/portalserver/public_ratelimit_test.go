@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +26,7 @@ type publicPortal struct {
 }
 
 func newPublicPortal(t *testing.T, cfg portalserver.Config) *publicPortal {
-	cfg.DBPath = filepath.Join(t.TempDir(), "portal.db")
+	cfg.DBPath = portaltest.Database(t)
 	s, err := portalserver.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

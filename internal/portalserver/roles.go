@@ -256,8 +256,9 @@ func checkRoleUnused(v *view, ro *api.Role) error {
 	if err != nil {
 		return err
 	}
+	// invites.roles is a JSON list of keys: it holds this one in quotes.
 	invites, err := ids(v, `SELECT id FROM invites WHERE partner_id = ? AND revoked_at IS NULL AND accepted_at IS NULL
-		AND EXISTS (SELECT 1 FROM json_each(invites.roles) WHERE value = ?) ORDER BY id LIMIT ?`, ro.PartnerID, ro.Key, most+1)
+		AND replace(roles, '"' || CAST(? AS TEXT) || '"', '') <> roles ORDER BY id LIMIT ?`, ro.PartnerID, ro.Key, most+1)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
 // Package portalserver is portald, the reference implementation of Portal API
 // v1 (internal/api/openapi.yaml): net/http handlers, the portal's rules and
-// SQLite storage.
+// storage in SQLite or PostgreSQL.
 package portalserver
 
 import (
@@ -14,7 +14,6 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/partnerportal/terraform-provider-portal/internal/api"
@@ -22,7 +21,9 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	// DBPath is the SQLite database file; it is created and migrated at Open.
+	// DBPath is the database: a SQLite file, or a PostgreSQL URL
+	// (postgres://user@host/db) that several portald may share. It is
+	// created (a file) and migrated at Open.
 	DBPath string
 	// Dev exposes the mail outbox and the test clock under /v1/dev.
 	Dev bool
@@ -61,9 +62,6 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 
-	clockMu     sync.Mutex
-	clockOffset time.Duration
-
 	activity *activity // when each user's last_activity_at was last written
 }
 
@@ -96,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	db, err := openStore(ctx, cfg.DBPath, cfg.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("database %s: %w", cfg.DBPath, err)
+		return nil, fmt.Errorf("database %s: %w", RedactDB(cfg.DBPath), err)
 	}
 	s := &Server{
 		cfg:      cfg,
@@ -104,7 +102,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 		limiter:  newRateLimiter(cfg.RateLimit, cfg.RateBurst),
 		public:   newPublicLimiter(cfg.PublicRateLimit, cfg.PublicRateBurst, cfg.TrustForwardedFor),
-		metrics:  newMetrics(),
+		metrics:  newMetrics(&db.retries),
 		activity: newActivity(),
 	}
 	s.handler = s.routes()
@@ -117,17 +115,40 @@ func (s *Server) Close() error { return s.db.Close() }
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// now is the portal's clock: real time plus the dev test clock's offset,
-// truncated to microseconds, the stored precision.
+// now is the portal's clock: real time plus, with --dev, the test clock's
+// offset (dev.go), truncated to microseconds, the stored precision.
 func (s *Server) now() time.Time {
-	s.clockMu.Lock()
-	defer s.clockMu.Unlock()
-	return s.cfg.Now().Add(s.clockOffset).UTC().Truncate(time.Microsecond)
+	return s.clock(context.Background(), s.db.reader())
+}
+
+// clock is now, reading the test clock's offset through q: a transaction
+// reads it through its own connection, not a second one from the pool.
+func (s *Server) clock(ctx context.Context, q querier) time.Time {
+	var offset time.Duration
+	if s.cfg.Dev {
+		offset = s.clockOffset(ctx, q)
+	}
+	return s.cfg.Now().Add(offset).UTC().Truncate(time.Microsecond)
 }
 
 // view is a read view of the portal for one request.
 func (s *Server) view(r *http.Request) *view {
-	return &view{ctx: r.Context(), q: s.db.read, now: s.now()}
+	q := s.db.reader()
+	return &view{ctx: r.Context(), q: q, now: s.clock(r.Context(), q)}
+}
+
+// ready answers a load balancer's readiness check: 200 when the database
+// answers and holds the schema this portald needs, 503 otherwise, so that
+// traffic goes to the replicas that can serve it.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.ping(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // handler serves one route; p is nil on the public and dev routes.
@@ -150,6 +171,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, no cgo
@@ -23,17 +24,30 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// store is the SQLite database: a pool for reads and one connection for
-// writes, so writes are serialized (SQLite has one writer anyway) and every
-// change with its audit event and idempotency record commits as one.
+// store is the database: SQLite (a file path) or PostgreSQL (a postgres://
+// URL). Every change with its audit event and idempotency record commits as
+// one transaction (tx).
+//
+// On SQLite, a pool for reads and one connection for writes, so writes are
+// serialized (SQLite has one writer anyway). On PostgreSQL, which several
+// portald processes may share, there is no lock in the process: a change
+// runs at SERIALIZABLE isolation and is run again when the database refuses
+// it for a concurrent one, so every check it made holds at commit on every
+// replica alike.
 type store struct {
 	read  *sql.DB
 	write *sql.DB
-	mu    sync.Mutex // held for the whole of a write transaction
+	pg    bool       // PostgreSQL: queries are rebound (pgQuerier) and tx retries
+	mu    sync.Mutex // SQLite: held for the whole of a write transaction
+
+	writers chan struct{} // PostgreSQL: a slot for each change that may hold a connection (pgMaxWriters)
 
 	pageTokenKey []byte // signs page tokens (settings.page_token_key)
 
-	idempotencyPruned time.Time // when expired Idempotency-Keys were last deleted; guarded by mu
+	retries atomic.Uint64 // PostgreSQL: transactions run again (pgTx)
+
+	pruneMu           sync.Mutex
+	idempotencyPruned time.Time // when expired Idempotency-Keys were last deleted
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -68,17 +82,26 @@ func (v *view) exec(query string, args ...any) error {
 	return err
 }
 
-func openStore(ctx context.Context, path string, log *slog.Logger) (*store, error) {
+// isPostgres says whether a --db value names a PostgreSQL database rather
+// than a SQLite file.
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+func openStore(ctx context.Context, db string, log *slog.Logger) (*store, error) {
+	if isPostgres(db) {
+		return openPostgres(ctx, db, log)
+	}
 	// WAL with synchronous=NORMAL survives a killed process (kill -9) without
 	// losing a committed transaction; only a power cut can cost the last ones.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+	dsn := "file:" + db + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
-	if err := migrate(ctx, write, log); err != nil {
+	if err := migrate(ctx, write, false, log); err != nil {
 		_ = write.Close()
 		return nil, err
 	}
@@ -88,8 +111,12 @@ func openStore(ctx context.Context, path string, log *slog.Logger) (*store, erro
 		return nil, err
 	}
 	read.SetMaxOpenConns(4)
-	st := &store{read: read, write: write}
-	if err := read.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = 'page_token_key'`).Scan(&st.pageTokenKey); err != nil {
+	return loadStore(ctx, &store{read: read, write: write})
+}
+
+// loadStore reads what the store keeps from the database.
+func loadStore(ctx context.Context, st *store) (*store, error) {
+	if err := st.reader().QueryRowContext(ctx, `SELECT value FROM settings WHERE name = 'page_token_key'`).Scan(&st.pageTokenKey); err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("page token key: %w", err)
 	}
@@ -97,11 +124,43 @@ func openStore(ctx context.Context, path string, log *slog.Logger) (*store, erro
 }
 
 func (s *store) Close() error {
+	if s.read == s.write {
+		return s.read.Close()
+	}
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
+// reader is the read pool, as the queries of the server are written.
+func (s *store) reader() querier {
+	if s.pg {
+		return pgQuerier{s.read}
+	}
+	return s.read
+}
+
+// ping says whether the database answers a query and holds the schema this
+// portald expects: what a load balancer's readiness check needs to know.
+func (s *store) ping(ctx context.Context) error {
+	var version int
+	err := s.reader().QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&version)
+	if err != nil {
+		return err
+	}
+	if want := latestMigration(); version < want {
+		return fmt.Errorf("the database schema is at version %d, this portald needs %d", version, want)
+	}
+	return nil
+}
+
 // tx runs fn in one write transaction and commits it when fn returns nil.
-func (s *store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// partnerID is the partner whose objects it changes, "" when it is not one
+// partner's: on PostgreSQL the changes of one partner run one at a time
+// (pgTx). There fn may also run more than once, so it changes nothing but
+// the database.
+func (s *store) tx(ctx context.Context, partnerID string, fn func(q querier) error) error {
+	if s.pg {
+		return s.pgTx(ctx, partnerID, fn)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.write.BeginTx(ctx, nil)
@@ -118,62 +177,118 @@ func (s *store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// migrator is what migrate needs of a database: a *sql.DB, or on
+// PostgreSQL the one *sql.Conn that holds the migration lock.
+type migrator interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // migrate applies, in order, every migration not yet recorded: the SQL of
-// migrations/NNNN_name.sql, then the Go step of that version, if any
-// (goMigrations). Each one is checked for and applied in one transaction, so
-// two processes opening the same new database cannot both apply it.
-func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+// migrations/NNNN_name.sql (on PostgreSQL in pgSchema's translation), then
+// the Go step of that version, if any (goMigrations). Each one is checked for
+// and applied in one transaction, so two processes opening the same new
+// SQLite database cannot both apply it; on PostgreSQL the caller holds an
+// advisory lock for the whole of it.
+func migrate(ctx context.Context, db migrator, pg bool, log *slog.Logger) error {
+	schema := func(s string) string { return s }
+	if pg {
+		schema = pgSchema
+	}
+	if _, err := db.ExecContext(ctx, schema(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`)); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
 	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	migrations, err := embeddedMigrations()
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		body, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		if err := applyMigration(ctx, db, version, string(body), log); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
+	for _, m := range migrations {
+		if err := applyMigration(ctx, db, pg, m.version, schema(m.body), log); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
 	return nil
 }
 
+type migration struct {
+	name, body string
+	version    int
+}
+
+// embeddedMigrations are the SQL files in migrations/, in order.
+func embeddedMigrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []migration
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{name: base, body: string(body), version: version})
+	}
+	return out, nil
+}
+
+// latestMigration is the schema version this portald brings.
+func latestMigration() int {
+	migrations, err := embeddedMigrations()
+	if err != nil || len(migrations) == 0 {
+		return 0
+	}
+	return migrations[len(migrations)-1].version
+}
+
 // applyMigration runs one migration unless it is recorded as applied.
-func applyMigration(ctx context.Context, db *sql.DB, version int, body string, log *slog.Logger) error {
+func applyMigration(ctx context.Context, db migrator, pg bool, version int, body string, log *slog.Logger) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }() // a no-op once committed
+	var q querier = tx
+	if pg {
+		q = pgQuerier{tx}
+	}
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, body); err != nil {
+	if _, err := q.ExecContext(ctx, body); err != nil {
 		return err
 	}
 	if step := goMigrations[version]; step != nil {
-		if err := step(ctx, tx, log); err != nil {
+		if err := step(ctx, q, log); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixMicro()); err != nil {
+	if _, err := q.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixMicro()); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// pruneDue says whether expired Idempotency-Keys are to be deleted now: at
+// most once an hour.
+func (s *store) pruneDue(now time.Time) bool {
+	s.pruneMu.Lock()
+	defer s.pruneMu.Unlock()
+	if now.Sub(s.idempotencyPruned) < time.Hour {
+		return false
+	}
+	s.idempotencyPruned = now
+	return true
 }
 
 // checkMicros refuses a time finer than the stored precision, microseconds,

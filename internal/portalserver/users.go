@@ -14,7 +14,7 @@ import (
 
 const userCols = `id, partner_id, email, first_name, last_name, phone, password_hash IS NOT NULL, access_expires_at,
 	last_activity_at, deleted_at, version, created_at, updated_at,
-	COALESCE((SELECT json_group_array(role) FROM grants g WHERE g.user_id = users.id), '[]')`
+	COALESCE((SELECT string_agg(role, ' ') FROM grants g WHERE g.user_id = users.id), '')`
 
 // scanUser reads a user; its status depends on the time now.
 func scanUser(row scanner, now time.Time) (api.User, error) {
@@ -30,10 +30,7 @@ func scanUser(row scanner, now time.Time) (api.User, error) {
 	if phone != "" { // the column holds "" for no phone (NOT NULL since 0001); the API answers null
 		u.Phone = &phone
 	}
-	var err error
-	if u.Roles, err = decodeJSONList(roles); err != nil {
-		return u, err
-	}
+	u.Roles = append([]string{}, strings.Fields(roles)...) // role keys hold no space (api.ValidRoleKey)
 	slices.Sort(u.Roles)
 	u.AccessExpiresAt, u.LastActivityAt, u.DeletedAt = nullTime(expires), nullTime(activity), nullTime(deleted)
 	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)

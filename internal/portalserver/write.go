@@ -111,8 +111,8 @@ func (a *answer) send(w http.ResponseWriter, r *http.Request) {
 func (s *Server) write(w http.ResponseWriter, r *http.Request, fn func(v *view) (*reply, error)) error {
 	id, _ := r.Context().Value(idempotencyKey{}).(*idempotency)
 	var ans *answer
-	err := s.db.tx(r.Context(), func(tx *sql.Tx) error {
-		v := &view{ctx: r.Context(), q: tx, now: s.now()}
+	err := s.db.tx(r.Context(), r.PathValue("partner_id"), func(q querier) error {
+		v := &view{ctx: r.Context(), q: q, now: s.clock(r.Context(), q)}
 		if id != nil {
 			// The same request may have committed since idempotent looked.
 			stored, err := id.lookup(v)
@@ -209,8 +209,8 @@ func (s *Server) keepProblem(r *http.Request, id *idempotency, pr *problem) (*an
 	}
 	a := &answer{status: pr.Status, header: storedHeader{Problem: true}, body: b}
 	var stored *answer
-	err = s.db.tx(r.Context(), func(tx *sql.Tx) error {
-		v := &view{ctx: r.Context(), q: tx, now: s.now()}
+	err = s.db.tx(r.Context(), r.PathValue("partner_id"), func(q querier) error {
+		v := &view{ctx: r.Context(), q: q, now: s.clock(r.Context(), q)}
 		var err error
 		if stored, err = id.lookup(v); err != nil || stored != nil {
 			return err
@@ -220,15 +220,14 @@ func (s *Server) keepProblem(r *http.Request, id *idempotency, pr *problem) (*an
 	return stored, err
 }
 
-// storeAnswer keeps the answer for the key and, at most once an hour,
-// deletes the keys that have expired. It runs in a write transaction, which
-// holds the store's lock.
+// storeAnswer keeps the answer for the key and, at most once an hour (per
+// replica), deletes the keys that have expired. It runs in a write
+// transaction.
 func (s *Server) storeAnswer(v *view, id *idempotency, a *answer) error {
-	if v.now.Sub(s.db.idempotencyPruned) >= time.Hour {
+	if s.db.pruneDue(v.now) {
 		if err := v.exec(`DELETE FROM idempotency WHERE created_at <= ?`, micros(v.now.Add(-idempotencyTTL))); err != nil {
 			return err
 		}
-		s.db.idempotencyPruned = v.now
 	}
 	return id.store(v, a)
 }
@@ -260,7 +259,9 @@ func (id *idempotency) store(v *view, a *answer) error {
 	if err != nil {
 		return err
 	}
-	return v.exec(`INSERT OR REPLACE INTO idempotency (token_id, key, request, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return v.exec(`INSERT INTO idempotency (token_id, key, request, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (token_id, key) DO UPDATE SET request = excluded.request, status = excluded.status, headers = excluded.headers,
+		body = excluded.body, created_at = excluded.created_at`,
 		id.owner, id.key, id.request, a.status, string(header), a.body, micros(v.now))
 }
 

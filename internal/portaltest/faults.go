@@ -127,7 +127,12 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.Before != nil {
 		p.Before(r)
 	}
-	res, body, err := p.forward(r) //nolint:bodyclose // forward reads the body whole and closes it.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	res, answer, err := forward(p.target, r, body) //nolint:bodyclose // forward reads the body whole and closes it.
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
@@ -136,6 +141,11 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		cut(w) // portald has committed; the caller never hears of it
 		return
 	}
+	relay(w, res, answer)
+}
+
+// relay passes an answer forward read on to the client.
+func relay(w http.ResponseWriter, res *http.Response, body []byte) {
 	for k, v := range res.Header {
 		w.Header()[k] = v
 	}
@@ -143,13 +153,10 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// forward sends the request on to portald and reads the whole answer.
-func (p *FaultProxy) forward(r *http.Request) (*http.Response, []byte, error) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return nil, nil, err
-	}
-	u := *p.target
+// forward sends the request, with its body read as body, on to the portald
+// at target and reads the whole answer.
+func forward(target *url.URL, r *http.Request, body []byte) (*http.Response, []byte, error) {
+	u := *target
 	u.Path, u.RawQuery = r.URL.Path, r.URL.RawQuery
 	out, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {

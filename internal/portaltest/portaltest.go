@@ -1,5 +1,6 @@
 // Package portaltest runs a real portald for tests: the server's handler on a
-// loopback listener with a fresh SQLite file, every request and response
+// loopback listener with a fresh database (a SQLite file, or a PostgreSQL
+// database: see Database), every request and response
 // checked against the OpenAPI contract, and the first partner bootstrapped.
 package portaltest
 
@@ -11,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,20 +36,48 @@ type Options struct {
 // Env is one running portald with a bootstrapped partner.
 type Env struct {
 	URL    string
-	DBPath string
+	DBPath string // a SQLite file or a PostgreSQL URL (Database)
 	Server *portalserver.Server
 
 	OperatorToken string
 	PartnerID     string
 	OwnerID       string
 	OwnerToken    string
+
+	opts Options
 }
 
 // Start runs a portald in --dev mode for the test and stops it at cleanup.
 func Start(t testing.TB, opts Options) *Env {
 	t.Helper()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "portal.db")
+	db := Database(t)
+	srv, url := serve(t, db, opts)
+	ctx := context.Background()
+	owner, err := srv.Bootstrap(ctx, portalserver.BootstrapOptions{PartnerName: "Acme", OwnerEmail: "owner@acme.test"})
+	if err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	op, err := srv.Bootstrap(ctx, portalserver.BootstrapOptions{Operator: true})
+	if err != nil {
+		t.Fatalf("bootstrap operator: %v", err)
+	}
+	return &Env{URL: url, DBPath: db, Server: srv, OperatorToken: op.Token,
+		PartnerID: owner.PartnerID, OwnerID: owner.UserID, OwnerToken: owner.Token, opts: opts}
+}
+
+// Replica runs another portald on the Env's database, as a second replica
+// behind a load balancer would run: the same partner and tokens, its own
+// process state (rate limits, caches) and URL.
+func (e *Env) Replica(t testing.TB) *Env {
+	t.Helper()
+	r := *e
+	r.Server, r.URL = serve(t, e.DBPath, e.opts)
+	return &r
+}
+
+// serve opens a portald on db and serves it on loopback until cleanup.
+func serve(t testing.TB, db string, opts Options) (*portalserver.Server, string) {
+	t.Helper()
 	srv, err := portalserver.Open(context.Background(), portalserver.Config{DBPath: db, Dev: true, RateLimit: opts.RateLimit, RateBurst: opts.RateBurst})
 	if err != nil {
 		t.Fatalf("open portald: %v", err)
@@ -63,17 +91,7 @@ func Start(t testing.TB, opts Options) *Env {
 		ts.Close()
 		_ = srv.Close()
 	})
-	ctx := context.Background()
-	owner, err := srv.Bootstrap(ctx, portalserver.BootstrapOptions{PartnerName: "Acme", OwnerEmail: "owner@acme.test"})
-	if err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-	op, err := srv.Bootstrap(ctx, portalserver.BootstrapOptions{Operator: true})
-	if err != nil {
-		t.Fatalf("bootstrap operator: %v", err)
-	}
-	return &Env{URL: ts.URL, DBPath: db, Server: srv, OperatorToken: op.Token,
-		PartnerID: owner.PartnerID, OwnerID: owner.UserID, OwnerToken: owner.Token}
+	return srv, ts.URL
 }
 
 var contract struct {

@@ -123,15 +123,20 @@ func (w *processWorld) client(t *testing.T) *client.Client {
 	return c
 }
 
-// portaldProcess is a portald serving a database file on a fixed address.
+// portaldProcess is a portald serving a database on a fixed address.
 type portaldProcess struct {
 	bin, db, addr string
+	dir           string // where it writes its address; default the database file's folder
 	cmd           *exec.Cmd
 }
 
 func (p *portaldProcess) start(t *testing.T) {
 	t.Helper()
-	addrFile := filepath.Join(filepath.Dir(p.db), "addr")
+	dir := p.dir
+	if dir == "" {
+		dir = filepath.Dir(p.db)
+	}
+	addrFile := filepath.Join(dir, "addr")
 	_ = os.Remove(addrFile)
 	addr := p.addr
 	if addr == "" {
