@@ -177,7 +177,7 @@ func (s *Server) touch(r *http.Request, p *principal) {
 // writes, never a wrong time).
 //
 // A write is in flight from due until written, and a request of the same
-// user waits for it: otherwise a listing answered beside the request that
+// user waits for it (at most activityWait): otherwise a listing answered beside the request that
 // writes could show the user without the activity that a read right after
 // shows, and a plan would show a change nobody made.
 type activity struct {
@@ -223,17 +223,26 @@ func (a *activity) written(userID string) {
 	}
 }
 
-// wait returns when no write of the user's activity is in flight, or when
-// ctx ends.
+// activityWait bounds how long a request waits for its user's activity
+// write: that write queues with the partner's other writes, and a read must
+// not wait for those when they are held up.
+const activityWait = time.Second
+
+// wait returns when no write of the user's activity is in flight, when ctx
+// ends, or after activityWait.
 func (a *activity) wait(ctx context.Context, userID string) {
 	a.mu.Lock()
 	ch := a.writing[userID]
 	a.mu.Unlock()
-	if ch != nil {
-		select {
-		case <-ch:
-		case <-ctx.Done():
-		}
+	if ch == nil {
+		return
+	}
+	timer := time.NewTimer(activityWait)
+	defer timer.Stop()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	case <-timer.C:
 	}
 }
 

@@ -121,4 +121,9 @@ func TestActivityWaitsForTheWriteInFlight(t *testing.T) {
 	cancel()
 	a.wait(ctx, "usr_b")                  // returns: the request is gone
 	a.wait(context.Background(), "usr_c") // nothing in flight
+	start := time.Now()
+	a.wait(context.Background(), "usr_b") // never written: the wait is bounded
+	if waited := time.Since(start); waited < activityWait/2 || waited > 5*activityWait {
+		t.Fatalf("a wait for a write that never ends took %v, want about %v", waited, activityWait)
+	}
 }
