@@ -134,7 +134,11 @@ func (d *providerData) warnDrift(ctx context.Context, partnerID, userID, email, 
 	ev, own, err := d.auditEventFor(ctx, partnerID, userID, attrs)
 	switch {
 	case own:
-		return // the API token's own grant or revocation: another resource of this configuration
+		// The roles changed by the API token's own grant or revocation
+		// (another resource of this configuration): the rest may still be
+		// a change by hand.
+		d.warnDrift(ctx, partnerID, userID, email, what, slices.DeleteFunc(slices.Clone(changes), func(c drift) bool { return c.attr == "roles" }), diags)
+		return
 	case errors.Is(err, errAuditReported):
 		detail += " Who changed it is not known: the audit trail could not be read (see the warning about it)."
 	case err != nil:
@@ -145,7 +149,8 @@ func (d *providerData) warnDrift(ctx context.Context, partnerID, userID, email, 
 	default:
 		detail += fmt.Sprintf(" Changed by %s at %s (%s, request %s, audit event %s).", actorName(ev.Actor), ev.Time.UTC().Format(time.RFC3339), ev.Action, ev.RequestID, ev.ID)
 	}
-	diags.AddWarning(email+" changed outside Terraform", detail+" The plan puts back what the configuration says; apply it to undo the change, or change the configuration to keep it.")
+	diags.AddWarning(email+" changed outside Terraform", detail+" Where the configuration sets what changed, the plan puts it back: apply it to undo the change, or change the configuration to keep it. "+
+		"What the configuration leaves to the portal is only read into state.")
 }
 
 // errAuditReported is auditEventFor's error once the trail's failure has

@@ -313,11 +313,12 @@ func (r *inviteResource) planExisting(plan *inviteModel, state inviteModel, diag
 		case onExpiryReinvite:
 			resend = true
 			if limit := plan.MaxSends; !limit.IsNull() && !limit.IsUnknown() && state.SendCount.ValueInt64() >= limit.ValueInt64() {
-				resend = resendTriggered(plan.ResendTriggers, state.ResendTriggers)
-				diags.AddAttributeWarning(path.Root("max_sends"), "Invitation not sent again",
-					fmt.Sprintf("The invitation %s to %s expired unanswered at %s, and it was sent %d times, as many as max_sends = %d allows: "+
-						"it is left expired. To send it again, raise max_sends or change resend_triggers; or remove the resource.",
-						state.ID.ValueString(), state.Email.ValueString(), state.ExpiresAt.ValueString(), state.SendCount.ValueInt64(), limit.ValueInt64()))
+				if resend = resendTriggered(plan.ResendTriggers, state.ResendTriggers); !resend {
+					diags.AddAttributeWarning(path.Root("max_sends"), "Invitation not sent again",
+						fmt.Sprintf("The invitation %s to %s expired unanswered at %s, and it was sent %d times, as many as max_sends = %d allows: "+
+							"it is left expired. To send it again, raise max_sends or change resend_triggers; or remove the resource.",
+							state.ID.ValueString(), state.Email.ValueString(), state.ExpiresAt.ValueString(), state.SendCount.ValueInt64(), limit.ValueInt64()))
+				}
 			}
 		case onExpiryFail:
 			diags.AddAttributeError(path.Root("on_expiry"), "Invitation expired",

@@ -90,7 +90,7 @@ func (p *portalProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"removal_guard_fraction": schema.Float64Attribute{
 				Optional: true,
 				Description: "The removal guard: a plan that takes away the access of more people of a partner than both this fraction of the partner's users " +
-					"(those not removed) and `removal_guard_min` fails before anything is changed. From 0 to 1; default `0.25`; `1` turns the guard off. " +
+					"(those not removed) and `removal_guard_min` fails, at plan and again when apply plans anew. From 0 to 1; default `0.25`; `1` turns the guard off. " +
 					"Falls back to the `" + envRemovalGuardFraction + "` environment variable. See the guide \"Find and remove stale access\".",
 			},
 			"removal_guard_min": schema.Int64Attribute{

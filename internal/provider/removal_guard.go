@@ -181,8 +181,9 @@ func (g *removalGuard) explain(partnerID string, count, users int, removed []str
 	return fmt.Sprintf("This plan takes away the access of at least %d people of partner %s (%s), more than the removal guard allows: %d, "+
 		"the larger of removal_guard_min = %d and removal_guard_fraction = %g of the partner's %d users. "+
 		"The count is what the plan has reached so far (users destroyed, users left with no role, roles revoked, people a roster removes); "+
-		"the rest of the plan may remove more. Nothing has been changed. "+
+		"the rest of the plan may remove more. "+
 		"%s, with a number at least as large as everyone the plan removes; %s=1 turns the guard off. "+
+		"Terraform plans again during apply, so give the same setting to the apply too (also to `terraform apply PLANFILE`). "+
 		"Otherwise check the configuration: a removed for_each source, a typo in a partner_id, or an emptied roster removes everyone in it.",
 		count, partnerID, who, limit, g.min, g.fraction, users, allow, envRemovalGuardFraction)
 }

@@ -639,12 +639,14 @@ func (r *rosterResource) warnDrift(ctx context.Context, pid string, prior, next 
 		p := prior[key]
 		id := p.ID.ValueString()
 		var changes []drift
-		if el, ok := next[key]; ok {
+		if el, ok := next[key]; ok && !sameRosterUser(p, el) {
 			changes = userDrift(asUser(key, p), asUser(key, el))
-		} else if u, found := users[id]; found && u.Status == api.UserDeleted {
+		} else if u, found := users[id]; !ok && found && u.Status == api.UserDeleted {
 			changes = removedDrift(p.Status)
 		}
-		r.data.warnDrift(ctx, pid, id, key, fmt.Sprintf("users[%q] of the roster (user %s)", key, id), changes, diags)
+		if len(changes) > 0 {
+			r.data.warnDrift(ctx, pid, id, key, fmt.Sprintf("users[%q] of the roster (user %s)", key, id), changes, diags)
+		}
 	}
 }
 
@@ -710,17 +712,28 @@ func (r *rosterResource) ImportState(ctx context.Context, req resource.ImportSta
 // save writes the roster with its people into state, and their versions
 // (for If-Match) into private state.
 func (r *rosterResource) save(ctx context.Context, m rosterModel, users map[string]rosterUserModel, versions map[string]int64, state stateSetter, private privateSetter, diags *diag.Diagnostics) {
+	// Each person's permissions as the partner's roles give them, computed
+	// once for each set of roles (a team of thousands holds a few).
+	unknown := types.SetUnknown(types.StringType)
+	byRoles := map[string]types.Set{}
 	for key, el := range users {
-		// Each person's permissions as the partner's roles give them.
-		fallback := el.Permissions
-		if fallback.IsUnknown() || fallback.ElementType(ctx) == nil {
-			fallback = types.SetNull(types.StringType)
+		rolesKey := el.Roles.String()
+		perms, seen := byRoles[rolesKey]
+		if !seen {
+			roles, d := setStrings(ctx, el.Roles)
+			if d.HasError() {
+				roles = nil
+			}
+			perms = r.data.permissionsOf(ctx, m.PartnerID.ValueString(), roles, unknown, diags)
+			byRoles[rolesKey] = perms
 		}
-		roles, d := setStrings(ctx, el.Roles)
-		if d.HasError() {
-			roles = nil
+		if perms.IsUnknown() { // not known from the catalogue: as it was
+			perms = el.Permissions
+			if perms.IsUnknown() || perms.ElementType(ctx) == nil {
+				perms = types.SetNull(types.StringType)
+			}
 		}
-		el.Permissions = r.data.permissionsOf(ctx, m.PartnerID.ValueString(), roles, fallback, diags)
+		el.Permissions = perms
 		users[key] = el
 	}
 	v, d := rosterMap(users)
