@@ -149,6 +149,11 @@ func principalFor(v *view, hash string) (*principal, error) {
 }
 
 // touch records the user's last activity, at most once a minute per user.
+// The write waits at most activityWait for its turn (on PostgreSQL it
+// queues for a writer slot behind the replica's other changes): a read is
+// never held up by queued writes, and an activity not recorded is recorded
+// by a request a minute later. It never moves last_activity_at back, which
+// a write queued on one replica could do to a newer one of another.
 func (s *Server) touch(r *http.Request, p *principal) {
 	if p.operator {
 		return
@@ -160,11 +165,17 @@ func (s *Server) touch(r *http.Request, p *principal) {
 		return
 	}
 	defer s.activity.written(p.userID)
-	err := s.db.tx(ctx, "", func(q querier) error {
-		_, err := q.ExecContext(ctx, `UPDATE users SET last_activity_at = ? WHERE id = ?`, micros(now), p.userID)
+	wctx, cancel := context.WithTimeout(ctx, activityWait)
+	defer cancel()
+	err := s.db.tx(wctx, "", func(q querier) error {
+		_, err := q.ExecContext(wctx, `UPDATE users SET last_activity_at = ? WHERE id = ? AND (last_activity_at IS NULL OR last_activity_at < ?)`,
+			micros(now), p.userID, micros(now))
 		return err
 	})
-	if err != nil {
+	switch {
+	case err != nil && wctx.Err() != nil && ctx.Err() == nil:
+		s.log.InfoContext(ctx, "last activity not recorded: the database's writes are queued", "user_id", p.userID)
+	case err != nil:
 		s.log.WarnContext(ctx, "recording last activity", "err", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -52,7 +53,11 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*store, er
 		_ = db.Close()
 		return nil, err
 	}
-	return loadStore(ctx, &store{read: db, write: db, pg: true, writers: make(chan struct{}, pgMaxWriters)})
+	st := &store{read: db, write: db, pg: true, writers: make(chan struct{}, pgMaxWriters)}
+	for i := range st.partnerGates {
+		st.partnerGates[i] = make(chan struct{}, 1)
+	}
+	return loadStore(ctx, st)
 }
 
 // migratePostgres runs migrate holding the migration lock on one connection:
@@ -90,8 +95,10 @@ const pgTxAttempts = 30
 // PostgreSQL tracks what a transaction read by index page, and neighbouring
 // emails or Idempotency-Keys share pages. So they wait for each other
 // instead, on an advisory lock of the partner taken before the transaction
-// begins (its snapshot then sees the previous change committed); changes of
-// different partners still run side by side.
+// begins (its snapshot then sees the previous change committed), and on
+// one replica first at the partner's gate, so that they hold one of the
+// replica's writer slots, not all; changes of different partners still run
+// side by side.
 func (s *store) pgTx(ctx context.Context, partnerID string, fn func(q querier) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.pgTxOnce(ctx, partnerID, fn)
@@ -110,7 +117,28 @@ func (s *store) pgTx(ctx context.Context, partnerID string, fn func(q querier) e
 	}
 }
 
+// pgPartnerGates is how many gates the partners of a replica share (see
+// store.partnerGates): two partners on one gate wait for each other on this
+// replica only.
+const pgPartnerGates = 64
+
+// partnerGate is the gate of a partner's changes on this replica.
+func (s *store) partnerGate(partnerID string) chan struct{} {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(partnerID))
+	return s.partnerGates[h.Sum32()%pgPartnerGates]
+}
+
 func (s *store) pgTxOnce(ctx context.Context, partnerID string, fn func(q querier) error) error {
+	if partnerID != "" {
+		gate := s.partnerGate(partnerID)
+		select {
+		case gate <- struct{}{}:
+			defer func() { <-gate }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	select {
 	case s.writers <- struct{}{}:
 		defer func() { <-s.writers }()
@@ -177,10 +205,12 @@ func RedactDB(db string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
+	for _, secret := range []string{"password", "sslpassword"} {
+		if q.Has(secret) {
+			q.Set(secret, "xxxxx")
+		}
 	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 

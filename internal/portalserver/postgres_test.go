@@ -52,6 +52,7 @@ func TestRedactDBHidesThePassword(t *testing.T) {
 		"postgres://portal:s3cret@db:5432/portal?sslmode=require": "postgres://portal:xxxxx@db:5432/portal?sslmode=require",
 		"postgresql://portal@db/portal?password=s3cret":           "postgresql://portal@db/portal?password=xxxxx",
 		"postgres://portal@db/portal":                             "postgres://portal@db/portal",
+		"postgres://portal@db/portal?sslpassword=s3cret":          "postgres://portal@db/portal?sslpassword=xxxxx",
 	} {
 		if got := RedactDB(in); got != want || strings.Contains(got, "s3cret") {
 			t.Errorf("RedactDB(%q) = %q, want %q", in, got, want)

@@ -337,3 +337,52 @@ func waitForLockWaiters(t *testing.T, db string, n int) {
 		time.Sleep(25 * time.Millisecond) // watching the database server's sessions
 	}
 }
+
+// While one partner's changes wait for its advisory lock (another replica
+// holds it, here a session of the test), another partner's change on the
+// same replica still goes through: the first partner's changes queue at its
+// gate holding one writer slot, not all of them.
+func TestOnePartnersWaitingWritesLeaveOthersTheirs(t *testing.T) {
+	w := newWorld(t)
+	if !strings.HasPrefix(w.DBPath, "postgres") {
+		t.Skip("PostgreSQL only: on SQLite every change of every partner takes the one write lock in turn")
+	}
+	other, otherToken := w.partner("Beta", "owner@beta.test")
+	conn, err := portaltest.OpenDB(t, w.DBPath).Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const lock = 0x706f72 // pgPartnerLock
+	if _, err := conn.ExecContext(t.Context(), `SELECT pg_advisory_lock($1, hashtext($2))`, lock, w.PartnerID); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 20
+	done := make(chan int, writers)
+	for i := range writers {
+		go func() {
+			done <- w.Do(t, w.OwnerToken, http.MethodPost, w.usersPath(w.PartnerID), api.UserCreate{Email: "queued" + strconv.Itoa(i) + "@acme.test"}).Status
+		}()
+	}
+	waitForLockWaiters(t, w.DBPath, 1)
+	answered := make(chan int, 1)
+	go func() {
+		answered <- w.Do(t, otherToken, http.MethodPost, w.usersPath(other), api.UserCreate{Email: "free@beta.test"}).Status
+	}()
+	select {
+	case status := <-answered:
+		if status != http.StatusCreated {
+			t.Fatalf("the other partner's create: %d, want 201", status)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the other partner's create did not answer within 10 s while the first partner's changes waited")
+	}
+	if _, err := conn.ExecContext(t.Context(), `SELECT pg_advisory_unlock($1, hashtext($2))`, lock, w.PartnerID); err != nil {
+		t.Fatal(err)
+	}
+	for range writers {
+		if status := <-done; status != http.StatusCreated {
+			t.Fatalf("a queued create answered %d, want 201", status)
+		}
+	}
+}

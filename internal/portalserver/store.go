@@ -41,6 +41,11 @@ type store struct {
 	mu    sync.Mutex // SQLite: held for the whole of a write transaction
 
 	writers chan struct{} // PostgreSQL: a slot for each change that may hold a connection (pgMaxWriters)
+	// PostgreSQL: the changes of one partner on this replica queue here
+	// before they take a slot, so that one partner's apply holds one slot
+	// waiting for its advisory lock, not all of them (partners hashed onto
+	// pgPartnerGates gates).
+	partnerGates [pgPartnerGates]chan struct{}
 
 	pageTokenKey []byte // signs page tokens (settings.page_token_key)
 
