@@ -38,7 +38,9 @@ type store struct {
 	read  *sql.DB
 	write *sql.DB
 	pg    bool       // PostgreSQL: queries are rebound (pgQuerier) and tx retries
-	mu    sync.Mutex // SQLite: held for the whole of a write transaction
+	// SQLite: held for the whole of a write transaction; a channel, so
+	// that a change waiting for it gives up when its request does.
+	writeLock chan struct{}
 
 	writers chan struct{} // PostgreSQL: a slot for each change that may hold a connection (pgMaxWriters)
 	// PostgreSQL: the changes of one partner on this replica queue here
@@ -116,7 +118,7 @@ func openStore(ctx context.Context, db string, log *slog.Logger) (*store, error)
 		return nil, err
 	}
 	read.SetMaxOpenConns(4)
-	return loadStore(ctx, &store{read: read, write: write})
+	return loadStore(ctx, &store{read: read, write: write, writeLock: make(chan struct{}, 1)})
 }
 
 // loadStore reads what the store keeps from the database.
@@ -166,8 +168,12 @@ func (s *store) tx(ctx context.Context, partnerID string, fn func(q querier) err
 	if s.pg {
 		return s.pgTx(ctx, partnerID, fn)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	select {
+	case s.writeLock <- struct{}{}:
+		defer func() { <-s.writeLock }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
