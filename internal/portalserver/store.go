@@ -37,7 +37,7 @@ var migrationFS embed.FS
 type store struct {
 	read  *sql.DB
 	write *sql.DB
-	pg    bool       // PostgreSQL: queries are rebound (pgQuerier) and tx retries
+	pg    bool // PostgreSQL: queries are rebound (pgQuerier) and tx retries
 	// SQLite: held for the whole of a write transaction; a channel, so
 	// that a change waiting for it gives up when its request does.
 	writeLock chan struct{}
