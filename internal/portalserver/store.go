@@ -206,8 +206,22 @@ func migrate(ctx context.Context, db migrator, pg bool, log *slog.Logger) error 
 	if pg {
 		schema = pgSchema
 	}
-	if _, err := db.ExecContext(ctx, schema(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`)); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
+	// The first statement opens the connection, which on SQLite sets WAL
+	// mode: several processes opening a new file at once get SQLITE_BUSY
+	// there at once, without SQLite's busy timeout, so it is tried again.
+	for attempt := 1; ; attempt++ {
+		_, err := db.ExecContext(ctx, schema(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`))
+		if err == nil {
+			break
+		}
+		if pg || attempt == 100 || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return fmt.Errorf("migrations table: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	migrations, err := embeddedMigrations()
 	if err != nil {
