@@ -29,7 +29,7 @@ func partnerIDAttribute(what string) schema.StringAttribute {
 	return schema.StringAttribute{
 		Optional:    true,
 		Computed:    true,
-		Description: "The partner whose " + what + " are read. Defaults to the provider's `partner_id`, then to the partner of the API token.",
+		Description: "The partner whose " + what + " are read. " + partnerDefault,
 	}
 }
 

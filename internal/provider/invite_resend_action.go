@@ -117,7 +117,7 @@ func notResendable(inv *api.Invite) string {
 func actionPartnerID(whose string) schema.StringAttribute {
 	return schema.StringAttribute{
 		Optional:    true,
-		Description: "The partner " + whose + ". Defaults to the provider's `partner_id`, then to the partner of the API token.",
+		Description: "The partner " + whose + ". " + partnerDefault,
 		Validators:  []validator.String{validObjectID("partner", "prt_0123abcd")},
 	}
 }

@@ -35,7 +35,7 @@ func (d *partnerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"id": schema.StringAttribute{
 				Optional:    true,
 				Computed:    true,
-				Description: "The partner's id, such as `prt_0123abcd`. Defaults to the provider's `partner_id`, then to the partner of the API token.",
+				Description: "The partner's id, such as `prt_0123abcd`. " + partnerDefault,
 			},
 			"name": computedString("The partner's name."),
 			"user_admin_min_role": computedString("The lowest built-in role that may manage the partner's users and invites (a partner setting): " +

@@ -64,7 +64,7 @@ func (l *userList) List(ctx context.Context, req list.ListRequest, stream *list.
 func listPartnerID(what string) listschema.StringAttribute {
 	return listschema.StringAttribute{
 		Optional:    true,
-		Description: "The partner whose " + what + " are listed. Defaults to the provider's `partner_id`, then to the partner of the API token.",
+		Description: "The partner whose " + what + " are listed. " + partnerDefault,
 	}
 }
 

@@ -168,17 +168,23 @@ func (d *providerData) partnerRoles(ctx context.Context, partnerID string) (map[
 	return byKey, nil
 }
 
+// rolesReportedOnce is partnerRoles for a caller that can go on without
+// them: whoever needs the roles reports an error reading them, but a
+// refused token's first error is reported in full only once, and so here.
+func (d *providerData) rolesReportedOnce(ctx context.Context, partnerID string, diags *diag.Diagnostics) (map[string]api.Role, bool) {
+	byKey, err := d.partnerRoles(ctx, partnerID)
+	if err != nil && firstRefusal(err) {
+		addAPIError(diags, "Unable to read roles", "reading the roles of partner "+partnerID, err)
+	}
+	return byKey, err == nil
+}
+
 // permissionsOf is the union of the permissions of roles in the partner's
 // roles (read once per run), as a set; fallback when they cannot be read or
-// a role is not among them. Whoever needs the roles reports an error reading
-// them, but a refused token's first error is reported in full only once,
-// and so here.
+// a role is not among them.
 func (d *providerData) permissionsOf(ctx context.Context, partnerID string, roles []string, fallback types.Set, diags *diag.Diagnostics) types.Set {
-	byKey, err := d.partnerRoles(ctx, partnerID)
-	if err != nil {
-		if firstRefusal(err) {
-			addAPIError(diags, "Unable to read roles", "reading the roles of partner "+partnerID, err)
-		}
+	byKey, ok := d.rolesReportedOnce(ctx, partnerID, diags)
+	if !ok {
 		return fallback
 	}
 	var perms []string
@@ -240,13 +246,8 @@ func (d *providerData) notePlannedRole(ctx context.Context, plan roleModel) diag
 		return nil
 	}
 	pid := plan.PartnerID.ValueString()
-	if _, err := d.partnerRoles(ctx, pid); err != nil {
-		// Whoever needs the roles reports the error; but a refused token's
-		// first error is reported in full only once, and so here.
-		var diags diag.Diagnostics
-		if firstRefusal(err) {
-			addAPIError(&diags, "Unable to read roles", "reading the roles of partner "+pid, err)
-		}
+	var diags diag.Diagnostics
+	if _, ok := d.rolesReportedOnce(ctx, pid, &diags); !ok {
 		return diags
 	}
 	perms, diags := setStrings(ctx, plan.Permissions)

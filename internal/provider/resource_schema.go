@@ -9,6 +9,9 @@ import (
 
 // Attributes that the schemas of several resources share.
 
+// partnerDefault is how every partner_id that may be left out is filled in.
+const partnerDefault = "Defaults to the provider's `partner_id`, then to the partner of the API token."
+
 // partnerIDArgument is a resource's partner_id: the partner the object is in
 // (whose, such as "the role belongs to"), which ModifyPlan defaults as every
 // partner_id is defaulted; a new partner replaces the object (what).
@@ -16,7 +19,7 @@ func partnerIDArgument(whose, what string) schema.StringAttribute {
 	return schema.StringAttribute{
 		Optional: true,
 		Computed: true,
-		Description: "The partner " + whose + ". Defaults to the provider's `partner_id`, then to the partner of the API token. " +
+		Description: "The partner " + whose + ". " + partnerDefault + " " +
 			"Changing it replaces the " + what + ".",
 		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()},
 	}

@@ -429,14 +429,11 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	var letGo []string
 	kept := maps.Clone(matched)
 	for _, key := range sortedKeys(prior) {
-		if !matched[key] && released[api.NormalizeEmail(key)] {
+		switch {
+		case matched[key]:
+		case released[api.NormalizeEmail(key)]:
 			letGo, kept[key] = append(letGo, key), true
-		}
-	}
-	r.data.guardRemovals(ctx, pid, rosterUserIDs(prior, kept), &resp.Diagnostics)
-	r.data.guardRemovals(ctx, pid, emptied, &resp.Diagnostics)
-	for _, key := range sortedKeys(prior) {
-		if !kept[key] {
+		default: // removed: the token must rank above them
 			p := prior[key]
 			roles, d := setStrings(ctx, p.Roles)
 			resp.Diagnostics.Append(d...)
@@ -446,6 +443,8 @@ func (r *rosterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			})...)
 		}
 	}
+	r.data.guardRemovals(ctx, pid, rosterUserIDs(prior, kept), &resp.Diagnostics)
+	r.data.guardRemovals(ctx, pid, emptied, &resp.Diagnostics)
 	if len(letGo) > 0 {
 		resp.Diagnostics.AddAttributeWarning(path.Root("release"), "People leave the roster and keep their access",
 			fmt.Sprintf("The plan shows %s going out of users; they are in release, so apply removes nobody: the roster stops managing them "+
