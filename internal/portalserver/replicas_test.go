@@ -393,3 +393,30 @@ func TestOnePartnersWaitingWritesLeaveOthersTheirs(t *testing.T) {
 		}
 	}
 }
+
+// A user's activity is never written back in time: a write queued on one
+// replica with an earlier time can land after a newer one of another.
+func TestActivityIsNeverWrittenBackInTime(t *testing.T) {
+	w := newWorld(t)
+	u, token := w.actor("later@acme.test", api.RoleReadOnly) // its token not used yet: its first request writes activity
+	later := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+	query := `UPDATE users SET last_activity_at = ? WHERE id = ?`
+	driver, dsn := "sqlite", "file:"+w.DBPath+"?_pragma=busy_timeout(10000)"
+	if strings.HasPrefix(w.DBPath, "postgres") {
+		driver, dsn, query = "pgx", w.DBPath, `UPDATE users SET last_activity_at = $1 WHERE id = $2`
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), query, later.UnixMicro(), u.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, w.Do(t, token, http.MethodGet, "/v1/me", nil), http.StatusOK)
+	var got api.User
+	w.Do(t, w.OwnerToken, http.MethodGet, w.usersPath(w.PartnerID)+"/"+u.ID, nil).Decode(t, &got)
+	if got.LastActivityAt == nil || !got.LastActivityAt.Equal(later) {
+		t.Fatalf("last_activity_at = %v after a request at an earlier time, want %v kept", got.LastActivityAt, later)
+	}
+}
