@@ -191,11 +191,7 @@ func ptr[T any](v T) *T { return &v }
 // what t tests for the reason given (why).
 func skipOnOpenTofu(t *testing.T, why string) {
 	t.Helper()
-	out, err := exec.Command(terraformPath(), "version").Output()
-	if err != nil {
-		t.Fatalf("%s version: %v", terraformPath(), err)
-	}
-	if strings.HasPrefix(string(out), "OpenTofu") {
+	if strings.HasPrefix(cliName(t, terraformPath()), "OpenTofu") {
 		t.Skip("OpenTofu: " + why)
 	}
 }
